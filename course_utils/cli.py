@@ -1,0 +1,72 @@
+"""Command line: ``python -m course_utils fetch | verify | doctor``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import assets
+from .errors import CourseError
+
+
+def _names(args: argparse.Namespace) -> list[str]:
+    from .doctor import needed_assets
+
+    if args.all:
+        return list(assets.registry())
+    return args.names or needed_assets()
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    failed = []
+    for name in _names(args):
+        try:
+            res_path = assets.fetch(name, dest=args.dest, progress=not args.quiet)
+            print(f"ok      {name}: {res_path}")
+        except CourseError as exc:
+            failed.append(name)
+            print(f"FAILED  {name}\n{exc}\n", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    bad = 0
+    for name in _names(args):
+        folder = args.dest / name if args.dest else None
+        if folder is None:
+            state, folder = assets.status(name)
+            issues = [] if state == "ok" else [state]
+        else:
+            issues = assets.problems(name, folder)
+        print(f"{'ok' if not issues else 'BAD':<7} {name}: {folder if not issues else '; '.join(issues)}")
+        bad += bool(issues)
+    return 1 if bad else 0
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    from .doctor import report
+
+    return 0 if report() else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course_utils", description="Transfer Learning, Hands-On: course tools.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, helptext in [
+        ("fetch", "fetch and verify assets (default: those this run needs)"),
+        ("verify", "check local copies of assets against their checksums"),
+    ]:
+        p = sub.add_parser(name, help=helptext)
+        group = p.add_mutually_exclusive_group()
+        group.add_argument("--all", action="store_true", help="every registered asset")
+        group.add_argument("names", nargs="*", default=[], metavar="NAME", help="asset names (see datasets/registry.toml)")
+        p.add_argument("--dest", type=Path, help="a folder to fill instead of the user cache (e.g. a shared folder for JupyterHub)")
+        p.add_argument("--quiet", action="store_true", help="no progress bars")
+    sub.add_parser("doctor", help="report versions, CPU, memory, assets, backbone and network")
+    args = parser.parse_args(argv)
+    try:
+        return {"fetch": _fetch, "verify": _verify, "doctor": _doctor}[args.command](args)
+    except CourseError as exc:
+        print(exc, file=sys.stderr)
+        return 1

@@ -1,0 +1,124 @@
+"""An honest report on this machine: versions, CPU, memory, assets, backbone, network."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import os
+import platform
+import socket
+import sys
+from dataclasses import dataclass
+
+from . import assets
+from .models import BACKBONES, choose_backbone
+
+# intel-extension-for-pytorch is retired upstream; its last release needs torch 2.8 and
+# cannot load beside the torch this course pins, so the course uses PyTorch's own CPU paths.
+IPEX = "intel_extension_for_pytorch"
+
+
+@dataclass
+class Check:
+    name: str
+    value: str
+    ok: bool = True
+
+
+def needed_assets() -> list[str]:
+    """Assets this run's notebooks use: the data, the text encoder and the chosen backbone."""
+    backbone, _ = choose_backbone()
+    return ["hymenoptera", "sst2", "all-MiniLM-L6-v2", BACKBONES[backbone]]
+
+
+def _version(dist: str) -> str:
+    try:
+        return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def cpu_flags() -> set[str]:
+    """CPU feature flags from /proc/cpuinfo (empty where that file does not exist)."""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+def _cpu_summary() -> str:
+    flags = cpu_flags()
+    if not flags:
+        return platform.processor() or platform.machine()
+    shown = [f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile") if f in flags]
+    note = "" if {"avx512_bf16", "amx_bf16"} & flags else " (no bf16 hardware: keep float32, bf16 autocast is slower here)"
+    return f"{platform.machine()}, flags: {', '.join(shown) or 'none of avx2/avx512/amx'}{note}"
+
+
+def network_status(timeout: float = 1.5) -> str:
+    """'online', or 'offline (why)'. Honours COURSE_OFFLINE without touching the network."""
+    if assets.is_offline():
+        return "offline (COURSE_OFFLINE=1: public sources are not used)"
+    try:
+        with socket.create_connection(("huggingface.co", 443), timeout=timeout):
+            return "online"
+    except OSError as exc:
+        return f"offline (cannot reach the public sources: {exc.strerror or type(exc).__name__})"
+
+
+def checks() -> list[Check]:
+    """Everything the report shows, as (name, value, ok) rows."""
+    import psutil
+    import torch
+
+    mem = psutil.virtual_memory()
+    rows = [
+        Check("python", sys.version.split()[0]),
+        Check("torch", f"{torch.__version__} ({torch.get_num_threads()} threads, {os.cpu_count()} CPUs)"),
+        Check("torchvision", _version("torchvision")),
+        Check("transformers", _version("transformers")),
+        Check("sentence-transformers", _version("sentence-transformers")),
+        Check("setfit", _version("setfit")),
+        Check("cpu", _cpu_summary()),
+        Check("memory", f"{mem.total / 2**30:.1f} GiB total, {mem.available / 2**30:.1f} GiB available"),
+        Check("accelerator", "CUDA" if torch.cuda.is_available() else "none (CPU only; every notebook is built for this)"),
+    ]
+    ipex = importlib.util.find_spec(IPEX) is not None
+    rows.append(
+        Check(
+            "intel-extension-for-pytorch",
+            "installed, but retired upstream and incompatible with this torch: uninstall it" if ipex else "not installed (retired upstream; not needed)",
+            ok=not ipex,
+        )
+    )
+    backbone, reason = choose_backbone()
+    rows.append(Check("vision backbone", f"{backbone} ({reason})"))
+    rows.append(Check("cache", str(assets.cache_dir())))
+    shared = assets.shared_dirs()
+    rows.append(Check("shared folders", os.pathsep.join(map(str, shared)) if shared else "none (COURSE_SHARED_DATA unset)"))
+    rows.append(Check("mirror", assets.mirror_location() or "none (COURSE_MIRROR unset)"))
+    rows.append(Check("network", network_status()))
+    needed = needed_assets()
+    for name in assets.registry():
+        state, where = assets.status(name)
+        role = "needed" if name in needed else "optional"
+        text = f"ok at {where}" if where else f"{state} ({role})"
+        rows.append(Check(f"asset {name}", text, ok=state == "ok" or name not in needed))
+    return rows
+
+
+def report(file=None) -> bool:
+    """Print the report; True when everything this run needs is in place."""
+    file = file or sys.stdout
+    rows = checks()
+    width = max(len(r.name) for r in rows)
+    for r in rows:
+        print(f"{'ok ' if r.ok else '!! '} {r.name:<{width}}  {r.value}", file=file)
+    missing = [r.name.removeprefix("asset ") for r in rows if not r.ok and r.name.startswith("asset ")]
+    if missing:
+        print(f"\nMissing assets: {', '.join(missing)}. Fix: python -m course_utils fetch", file=file)
+    return all(r.ok for r in rows)

@@ -1,0 +1,60 @@
+"""Shared fixtures. No test may touch the network: only loopback and local sockets work."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+# Notebook kernels started by nbval inherit these: the public sources are never tried.
+for _var in ("COURSE_OFFLINE", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
+    os.environ.setdefault(_var, "1")
+
+_real_connect = socket.socket.connect
+
+
+def _guarded_connect(self, address):
+    if self.family in (socket.AF_INET, socket.AF_INET6):
+        host = address[0]
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = host == "localhost"
+        if not loopback:
+            raise ConnectionRefusedError(f"tests may not use the network (tried {host})")
+    return _real_connect(self, address)
+
+
+socket.socket.connect = _guarded_connect
+
+
+def real_mirror() -> Path | None:
+    """The course's offline mirror of real assets, if this checkout has one beside it."""
+    for candidate in (os.environ.get("COURSE_MIRROR", ""), str(REPO.parent / "shared" / "assets")):
+        if candidate and (Path(candidate) / "MANIFEST.json").is_file():
+            return Path(candidate)
+    return None
+
+
+@pytest.fixture
+def mirror() -> Path:
+    found = real_mirror()
+    if found is None:
+        pytest.skip("the course's asset mirror (../shared/assets) is not beside this checkout")
+    return found
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    """An isolated asset environment: empty cache and torch hub, no shared folder or mirror."""
+    monkeypatch.setenv("COURSE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.setenv("COURSE_OFFLINE", "1")
+    monkeypatch.delenv("COURSE_SHARED_DATA", raising=False)
+    monkeypatch.delenv("COURSE_MIRROR", raising=False)
+    return tmp_path

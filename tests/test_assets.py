@@ -1,0 +1,275 @@
+"""The asset layer: lookup order, verification, atomic and locked writes, clear errors."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from course_utils import assets
+from course_utils.errors import AssetUnavailableError, CacheNotWritableError, UnknownAssetError
+
+REPO = Path(__file__).resolve().parents[1]
+EXPECTED = {"hymenoptera", "sst2", "all-MiniLM-L6-v2", "resnet50-imagenet", "efficientnet-lite0-imagenet"}
+
+
+def stand_in(tmp_path: Path, files: dict[str, bytes], **kwargs) -> assets.Asset:
+    """A tiny asset whose mirror copy lives in tmp_path/mirror/<name>/."""
+    name = kwargs.pop("name", "tiny")
+    for rel, data in files.items():
+        target = tmp_path / "mirror" / name / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    specs = tuple(assets.FileSpec(rel, hashlib.sha256(d).hexdigest(), size=len(d)) for rel, d in files.items())
+    defaults = dict(title="stand-in", files=specs, mirror=assets.Source(url=f"{name}/{{path}}"))
+    return assets.Asset(name=name, **{**defaults, **kwargs})
+
+
+def leftovers(root: Path) -> list[Path]:
+    """Temporary files or folders a fetch might have left behind."""
+    return [p for p in root.rglob("*") if p.name.startswith(".tmp-") or p.name.endswith(".download.zip")]
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, float]]:
+    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime) for p in root.rglob("*")}
+
+
+# ----------------------------------------------------------------------------- registry
+
+
+def test_registry_declares_every_course_asset_with_checksums_and_a_card():
+    reg = assets.registry()
+    assert set(reg) == EXPECTED
+    for asset in reg.values():
+        assert asset.license and asset.citation and asset.public is not None, asset.name
+        assert (REPO / "datasets" / asset.card).is_file(), f"missing dataset card for {asset.name}"
+        assert asset.files or asset.tree, asset.name
+        for spec in asset.files:
+            assert len(spec.sha256) == 64 or len(spec.sha256_prefix) >= 8, spec
+
+
+def test_registry_checksums_match_the_mirror_manifest(mirror):
+    manifest = json.loads((mirror / "MANIFEST.json").read_text())
+    published = {}
+    for entry in manifest["assets"]:
+        for item in entry.get("files", [entry]):
+            published[item["file"]] = (item["sha256"], item["bytes"])
+    for asset in assets.registry().values():
+        if asset.tree or asset.name == "resnet50-imagenet":
+            continue
+        for spec in asset.files:
+            mirror_path = asset.mirror.url.format(path=spec.path)
+            assert published[mirror_path] == (spec.sha256, spec.size), mirror_path
+
+
+def test_unknown_asset_name_lists_the_known_ones():
+    with pytest.raises(UnknownAssetError, match="Registered assets: .*sst2"):
+        assets.get("sst-2")
+
+
+# ------------------------------------------------------------------- real mirror copies
+
+
+@pytest.mark.parametrize("name", ["sst2", "all-MiniLM-L6-v2", "efficientnet-lite0-imagenet", "hymenoptera"])
+def test_each_mirrored_asset_fetches_and_verifies(clean_env, monkeypatch, mirror, name):
+    monkeypatch.setenv("COURSE_MIRROR", str(mirror))
+    res = assets.resolve(name, progress=False)
+    assert res.origin == "mirror" and res.path == clean_env / "cache" / name
+    assert assets.is_valid(name, res.path)
+    assert assets.resolve(name, progress=False).origin == "cache"  # second call: no copy
+    assert leftovers(clean_env / "cache") == []
+
+
+def test_hymenoptera_is_the_real_split(clean_env, monkeypatch, mirror):
+    from torchvision.datasets import ImageFolder
+
+    monkeypatch.setenv("COURSE_MIRROR", str(mirror))
+    folder = assets.fetch("hymenoptera", progress=False)
+    train, val = ImageFolder(folder / "train"), ImageFolder(folder / "val")
+    assert (len(train), len(val)) == (244, 153)
+    assert train.class_to_idx == {"ants": 0, "bees": 1}
+
+
+def test_sst2_has_the_glue_row_counts(clean_env, monkeypatch, mirror):
+    monkeypatch.setenv("COURSE_MIRROR", str(mirror))
+    folder = assets.fetch("sst2", progress=False)
+    for split, rows in [("train.tsv", 67_349), ("dev.tsv", 872)]:
+        lines = (folder / split).read_text(encoding="utf-8").splitlines()
+        assert lines[0] == "sentence\tlabel" and len(lines) - 1 == rows
+
+
+# -------------------------------------------------------------------------- bad inputs
+
+
+def test_corrupted_cached_file_is_fetched_again(clean_env, monkeypatch):
+    asset = stand_in(clean_env, {"a.bin": b"real bytes" * 100, "b.txt": b"second"})
+    monkeypatch.setenv("COURSE_MIRROR", str(clean_env / "mirror"))
+    folder = assets.fetch(asset, progress=False)
+    data = bytearray((folder / "a.bin").read_bytes())
+    data[10] ^= 0xFF  # same size, one flipped byte
+    (folder / "a.bin").write_bytes(bytes(data))
+    res = assets.resolve(asset, progress=False)
+    assert res.origin == "mirror" and any("refused" in t for t in res.tried)
+    assert assets.is_valid(asset, res.path)
+
+
+def test_truncated_cached_file_is_fetched_again(clean_env, monkeypatch):
+    asset = stand_in(clean_env, {"a.bin": b"x" * 5000})
+    monkeypatch.setenv("COURSE_MIRROR", str(clean_env / "mirror"))
+    folder = assets.fetch(asset, progress=False)
+    (folder / "a.bin").write_bytes(b"x" * 100)
+    assert "truncated" in assets.problems(asset, folder)[0]
+    assert assets.resolve(asset, progress=False).origin == "mirror"
+    assert (folder / "a.bin").stat().st_size == 5000
+
+
+def test_mirror_file_with_wrong_checksum_is_refused_and_nothing_is_cached(clean_env, monkeypatch):
+    asset = stand_in(clean_env, {"a.bin": b"good"})
+    (clean_env / "mirror" / "tiny" / "a.bin").write_bytes(b"evil")  # same size, other bytes
+    monkeypatch.setenv("COURSE_MIRROR", str(clean_env / "mirror"))
+    with pytest.raises(AssetUnavailableError) as err:
+        assets.fetch(asset, progress=False)
+    message = str(err.value)
+    assert "tiny" in message and "mirror" in message and "refused" in message and "sha256" in message
+    assert not (clean_env / "cache" / "tiny").exists()
+    assert leftovers(clean_env / "cache") == []
+
+
+def test_offline_with_no_copy_names_the_asset_the_places_and_the_fix(clean_env):
+    with pytest.raises(AssetUnavailableError) as err:
+        assets.fetch("sst2", progress=False)
+    message = str(err.value)
+    assert "sst2" in message
+    assert str(clean_env / "cache" / "sst2") in message
+    assert "COURSE_MIRROR is not set" in message and "COURSE_OFFLINE=1" in message
+    assert "python -m course_utils fetch sst2" in message
+
+
+def test_unreachable_public_source_gives_the_same_clear_error(clean_env, monkeypatch):
+    monkeypatch.delenv("COURSE_OFFLINE")  # the conftest's socket guard stands in for no network
+    with pytest.raises(AssetUnavailableError) as err:
+        assets.fetch("sst2", progress=False)
+    assert "public source" in str(err.value) and "download failed" in str(err.value)
+    assert leftovers(clean_env / "cache") == []
+
+
+def test_public_archive_with_stray_files_still_verifies_by_its_tree(clean_env, monkeypatch):
+    root = clean_env / "src" / "data"
+    for rel, data in {"train/a/1.jpg": b"one", "val/b/2.jpg": b"two"}.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
+    digest, count = assets.tree_digest(root, ["train", "val"])
+    archive = clean_env / "public.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for p in root.rglob("*"):
+            zf.write(p, "data/" + p.relative_to(root).as_posix())
+        zf.writestr("data/README.txt", "stray file outside train/ and val/")
+        zf.writestr("__MACOSX/._junk", "stray")
+    asset = assets.Asset(
+        name="tree",
+        title="stand-in",
+        tree=assets.TreeSpec(("train", "val"), count, digest),
+        public=assets.Source(url=f"file://{archive}", archive_root="data"),
+    )
+    monkeypatch.delenv("COURSE_OFFLINE")
+    res = assets.resolve(asset, progress=False)
+    assert res.origin == "public" and (res.path / "train/a/1.jpg").read_bytes() == b"one"
+    assert not archive.with_name("tree.download.zip").exists() and leftovers(clean_env / "cache") == []
+
+
+def test_read_only_shared_folder_is_used_in_place_and_never_written(clean_env, monkeypatch):
+    asset = stand_in(clean_env, {"a.bin": b"shared bytes"})
+    shared = clean_env / "shared"
+    monkeypatch.setenv("COURSE_MIRROR", str(clean_env / "mirror"))
+    assets.fetch(asset, dest=shared, progress=False)  # an admin fills it
+    monkeypatch.delenv("COURSE_MIRROR")
+    before = snapshot(shared)
+    for p in [shared, *shared.rglob("*")]:
+        p.chmod(0o555 if p.is_dir() else 0o444)
+    try:
+        monkeypatch.setenv("COURSE_SHARED_DATA", os.pathsep.join([str(clean_env / "empty"), str(shared)]))
+        res = assets.resolve(asset, progress=False)
+        assert (res.origin, res.path) == ("shared", shared / "tiny")
+        assert snapshot(shared) == before
+        assert not (clean_env / "cache").exists()  # nothing copied, nothing created
+    finally:
+        for p in [shared, *shared.rglob("*")]:
+            p.chmod(0o755 if p.is_dir() else 0o644)
+
+
+def test_corrupt_shared_copy_is_refused_and_left_alone(clean_env, monkeypatch):
+    asset = stand_in(clean_env, {"a.bin": b"shared bytes"})
+    shared = clean_env / "shared"
+    monkeypatch.setenv("COURSE_MIRROR", str(clean_env / "mirror"))
+    assets.fetch(asset, dest=shared, progress=False)
+    (shared / "tiny" / "a.bin").write_bytes(b"damaged byte")
+    before = snapshot(shared)
+    monkeypatch.setenv("COURSE_SHARED_DATA", str(shared))
+    res = assets.resolve(asset, progress=False)
+    assert res.origin == "mirror" and any("shared folder" in t and "refused" in t for t in res.tried)
+    assert snapshot(shared) == before
+
+
+def test_unwritable_cache_says_which_folder_and_how_to_fix(clean_env, monkeypatch):
+    asset = stand_in(clean_env, {"a.bin": b"data"})
+    blocker = clean_env / "a-file"
+    blocker.write_text("a file where the cache folder should be")
+    monkeypatch.setenv("COURSE_CACHE", str(blocker / "cache"))
+    monkeypatch.setenv("COURSE_MIRROR", str(clean_env / "mirror"))
+    with pytest.raises(CacheNotWritableError, match="COURSE_CACHE") as err:
+        assets.fetch(asset, progress=False)
+    assert str(blocker / "cache") in str(err.value)
+
+
+def test_four_processes_fetching_at_once_make_one_copy(clean_env, mirror):
+    code = "from course_utils import assets; print(assets.resolve('sst2', progress=False).origin)"
+    env = {**os.environ, "COURSE_MIRROR": str(mirror)}
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for _ in range(4)
+    ]
+    results = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), [err for _, err in results]
+    origins = sorted(out.strip() for out, _ in results)
+    assert origins == ["cache", "cache", "cache", "mirror"]
+    cache = clean_env / "cache"
+    assert sorted(p.name for p in cache.iterdir()) == [".locks", "sst2"]
+    assert assets.is_valid("sst2", cache / "sst2") and leftovers(cache) == []
+
+
+# ---------------------------------------------------------------- torch hub install
+
+
+@pytest.mark.mechanics
+def test_resnet50_weights_install_where_torchvision_looks(clean_env, monkeypatch):
+    """Mechanics only: a stand-in file plays the ResNet-50 weights, which are not in the mirror."""
+    import torch.hub
+
+    fake = b"stand-in weights, not a real model"
+    digest = hashlib.sha256(fake).hexdigest()
+    real = assets.get("resnet50-imagenet")
+    name = f"resnet50-{digest[:8]}.pth"
+    asset = assets.Asset(**{**real.__dict__, "files": (assets.FileSpec(name, sha256_prefix=digest[:8]),)})
+    (clean_env / "mirror").mkdir()
+    (clean_env / "mirror" / name).write_bytes(fake)
+    monkeypatch.setenv("COURSE_MIRROR", str(clean_env / "mirror"))
+    folder = assets.fetch(asset, progress=False)
+    installed = Path(torch.hub.get_dir()) / "checkpoints" / name
+    assert installed.is_relative_to(clean_env / "torch")
+    assert installed.read_bytes() == fake and installed.resolve() == (folder / name).resolve()
+    assets.fetch(asset, progress=False)  # idempotent
+    assert installed.read_bytes() == fake
+
+
+def test_registered_resnet50_file_is_the_one_torchvision_loads():
+    from torchvision.models import ResNet50_Weights
+
+    spec = assets.get("resnet50-imagenet").files[0]
+    assert ResNet50_Weights.IMAGENET1K_V1.url.rsplit("/", 1)[1] == spec.path
+    assert spec.path == f"resnet50-{spec.sha256_prefix}.pth"
