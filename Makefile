@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.course-installed
 
-.PHONY: setup fetch lab test doctor lint clean
+.PHONY: setup fetch lab test doctor lint bench clean
 
 setup: $(STAMP)
 
@@ -34,3 +34,7 @@ doctor: setup
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Wall time and peak kernel memory per notebook, written to benchmarks/results.md.
+bench: fetch
+	$(BIN)/python benchmarks/bench_notebooks.py

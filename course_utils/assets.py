@@ -246,7 +246,8 @@ def problems(asset: str | Asset, folder: Path) -> list[str]:
     if asset.tree is not None:
         digest, count = tree_digest(folder, asset.tree.roots)
         if count != asset.tree.count or digest != asset.tree.sha256:
-            found.append(f"{count} files with digest {digest[:12]}..., expected {asset.tree.count} files with digest {asset.tree.sha256[:12]}...")
+            expected = f"{asset.tree.count} files with digest {asset.tree.sha256[:12]}..."
+            found.append(f"{count} files with digest {digest[:12]}..., expected {expected}")
     return found
 
 
@@ -275,9 +276,13 @@ def _copy_file(src: Path, dest: Path, progress: bool) -> None:
         raise _SourceFailed(f"{src} not found")
     dest.parent.mkdir(parents=True, exist_ok=True)
     size = src.stat().st_size
-    with open(src, "rb") as fin, open(dest, "wb") as fout, tqdm(
-        total=size, unit="B", unit_scale=True, desc=src.name, disable=not progress or size < 4 * _CHUNK, leave=False
-    ) as bar:
+    with (
+        open(src, "rb") as fin,
+        open(dest, "wb") as fout,
+        tqdm(
+            total=size, unit="B", unit_scale=True, desc=src.name, disable=not progress or size < 4 * _CHUNK, leave=False
+        ) as bar,
+    ):
         while chunk := fin.read(_CHUNK):
             fout.write(chunk)
             bar.update(len(chunk))
@@ -378,8 +383,8 @@ def _writable_root(root: Path) -> Path:
     """Create ``root`` (and its lock folder) or explain why it cannot be written."""
     try:
         (root / ".locks").mkdir(parents=True, exist_ok=True)
-        probe = tempfile.NamedTemporaryFile(dir=root, prefix=".write-test-", delete=True)
-        probe.close()
+        with tempfile.NamedTemporaryFile(dir=root, prefix=".write-test-"):
+            pass
     except OSError as exc:
         raise CacheNotWritableError(
             f"Cannot write to the course cache folder {root} ({exc.strerror or exc}).\n"

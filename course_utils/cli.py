@@ -51,7 +51,9 @@ def _doctor(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m course_utils", description="Transfer Learning, Hands-On: course tools.")
+    parser = argparse.ArgumentParser(
+        prog="python -m course_utils", description="Transfer Learning, Hands-On: course tools."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for name, helptext in [
         ("fetch", "fetch and verify assets (default: those this run needs)"),
@@ -60,8 +62,12 @@ def main(argv: list[str] | None = None) -> int:
         p = sub.add_parser(name, help=helptext)
         group = p.add_mutually_exclusive_group()
         group.add_argument("--all", action="store_true", help="every registered asset")
-        group.add_argument("names", nargs="*", default=[], metavar="NAME", help="asset names (see datasets/registry.toml)")
-        p.add_argument("--dest", type=Path, help="a folder to fill instead of the user cache (e.g. a shared folder for JupyterHub)")
+        group.add_argument(
+            "names", nargs="*", default=[], metavar="NAME", help="asset names (see datasets/registry.toml)"
+        )
+        p.add_argument(
+            "--dest", type=Path, help="a folder to fill instead of the user cache (e.g. a shared folder for JupyterHub)"
+        )
         p.add_argument("--quiet", action="store_true", help="no progress bars")
     sub.add_parser("doctor", help="report versions, CPU, memory, assets, backbone and network")
     args = parser.parse_args(argv)

@@ -55,7 +55,9 @@ def _cpu_summary() -> str:
     if not flags:
         return platform.processor() or platform.machine()
     shown = [f for f in ("avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile") if f in flags]
-    note = "" if {"avx512_bf16", "amx_bf16"} & flags else " (no bf16 hardware: keep float32, bf16 autocast is slower here)"
+    note = (
+        "" if {"avx512_bf16", "amx_bf16"} & flags else " (no bf16 hardware: keep float32, bf16 autocast is slower here)"
+    )
     return f"{platform.machine()}, flags: {', '.join(shown) or 'none of avx2/avx512/amx'}{note}"
 
 
@@ -85,13 +87,17 @@ def checks() -> list[Check]:
         Check("setfit", _version("setfit")),
         Check("cpu", _cpu_summary()),
         Check("memory", f"{mem.total / 2**30:.1f} GiB total, {mem.available / 2**30:.1f} GiB available"),
-        Check("accelerator", "CUDA" if torch.cuda.is_available() else "none (CPU only; every notebook is built for this)"),
+        Check(
+            "accelerator", "CUDA" if torch.cuda.is_available() else "none (CPU only; every notebook is built for this)"
+        ),
     ]
     ipex = importlib.util.find_spec(IPEX) is not None
     rows.append(
         Check(
             "intel-extension-for-pytorch",
-            "installed, but retired upstream and incompatible with this torch: uninstall it" if ipex else "not installed (retired upstream; not needed)",
+            "installed, but retired upstream and incompatible with this torch: uninstall it"
+            if ipex
+            else "not installed (retired upstream; not needed)",
             ok=not ipex,
         )
     )
@@ -99,7 +105,9 @@ def checks() -> list[Check]:
     rows.append(Check("vision backbone", f"{backbone} ({reason})"))
     rows.append(Check("cache", str(assets.cache_dir())))
     shared = assets.shared_dirs()
-    rows.append(Check("shared folders", os.pathsep.join(map(str, shared)) if shared else "none (COURSE_SHARED_DATA unset)"))
+    rows.append(
+        Check("shared folders", os.pathsep.join(map(str, shared)) if shared else "none (COURSE_SHARED_DATA unset)")
+    )
     rows.append(Check("mirror", assets.mirror_location() or "none (COURSE_MIRROR unset)"))
     rows.append(Check("network", network_status()))
     needed = needed_assets()

@@ -41,7 +41,8 @@ class Backbone:
     reason: str = ""  # why this backbone was chosen for the run
 
     def __repr__(self) -> str:  # short and address-free, so notebook outputs stay stable
-        return f"Backbone(name={self.name!r}, feature_dim={self.feature_dim}, head={self.head_attr!r}, weights={self.weights!r})"
+        fields = f"name={self.name!r}, feature_dim={self.feature_dim}, head={self.head_attr!r}"
+        return f"Backbone({fields}, weights={self.weights!r})"
 
 
 def choose_backbone(name: str | None = None) -> tuple[str, str]:
@@ -102,7 +103,7 @@ def _efficientnet_lite0() -> tuple[nn.Module, Callable, str]:
     if len(source) != len(target):
         raise RuntimeError(f"EfficientNet-Lite0 weights have {len(source)} tensors, timm expects {len(target)}")
     mapped = OrderedDict()
-    for (src_key, tensor), (dst_key, expected) in zip(source.items(), target.items()):
+    for (src_key, tensor), (dst_key, expected) in zip(source.items(), target.items(), strict=True):
         if tensor.shape != expected.shape:
             raise RuntimeError(f"shape mismatch: {src_key} {tuple(tensor.shape)} vs {dst_key} {tuple(expected.shape)}")
         mapped[dst_key] = tensor

@@ -231,7 +231,9 @@ def test_four_processes_fetching_at_once_make_one_copy(clean_env, mirror):
     code = "from course_utils import assets; print(assets.resolve('sst2', progress=False).origin)"
     env = {**os.environ, "COURSE_MIRROR": str(mirror)}
     procs = [
-        subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         for _ in range(4)
     ]
     results = [p.communicate(timeout=120) for p in procs]

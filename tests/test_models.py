@@ -1,0 +1,77 @@
+"""Backbones: the offline one is a real ImageNet classifier; ResNet-50 is wired to the standard API."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from course_utils import models
+from course_utils.errors import AssetUnavailableError, ParameterError
+
+
+def test_backbone_choice_follows_argument_then_environment(monkeypatch):
+    monkeypatch.delenv("COURSE_BACKBONE", raising=False)
+    assert models.choose_backbone() == ("resnet50", "the course default")
+    monkeypatch.setenv("COURSE_BACKBONE", "efficientnet_lite0")
+    name, reason = models.choose_backbone()
+    assert name == "efficientnet_lite0" and "COURSE_BACKBONE" in reason
+    assert models.choose_backbone("resnet50")[0] == "resnet50"
+
+
+def test_unknown_backbone_is_a_clear_parameter_error(monkeypatch):
+    with pytest.raises(ParameterError, match="resnet50, efficientnet_lite0"):
+        models.load_backbone("resnet18")
+    monkeypatch.setenv("COURSE_BACKBONE", "vgg")
+    with pytest.raises(ParameterError, match="'vgg'"):
+        models.choose_backbone()
+
+
+def test_resnet50_without_its_weights_says_how_to_get_them(clean_env):
+    with pytest.raises(AssetUnavailableError, match="resnet50-imagenet") as err:
+        models.load_backbone("resnet50")
+    assert "python -m course_utils fetch resnet50-imagenet" in str(err.value)
+
+
+def test_imagenet_categories_include_ant_and_bee():
+    cats = models.imagenet_categories()
+    assert len(cats) == 1000 and cats[310] == "ant" and cats[309] == "bee"
+
+
+@pytest.fixture
+def lite0(clean_env, monkeypatch, mirror):
+    monkeypatch.setenv("COURSE_MIRROR", str(mirror))
+    return models.load_backbone("efficientnet_lite0")
+
+
+def test_efficientnet_lite0_loads_every_tensor(lite0, mirror):
+    source = torch.load(mirror / "efficientnet-lite0-57934424.pth", map_location="cpu", weights_only=True)
+    loaded = lite0.model.state_dict()
+    assert all(torch.equal(a, b) for a, b in zip(source.values(), loaded.values(), strict=True))
+    assert (lite0.feature_dim, lite0.head_attr) == (1280, "classifier")
+    assert sum(p.numel() for p in lite0.model.parameters()) == 4_652_008
+    assert not lite0.model.training and "0x" not in repr(lite0)
+
+
+def test_efficientnet_lite0_recognises_ants_and_bees_zero_shot(lite0, clean_env, mirror):
+    """The documented check: 58/70 ants -> 'ant' and 70/83 bees -> 'bee' with mean = std = 0.5."""
+    from torchvision.datasets import ImageFolder
+
+    from course_utils import assets
+
+    val = ImageFolder(assets.fetch("hymenoptera") / "val", transform=lite0.transform)
+    loader = torch.utils.data.DataLoader(val, batch_size=50)
+    with torch.inference_mode():
+        pairs = [(lite0.model(x).argmax(1), y) for x, y in loader]
+    pred, y = torch.cat([p for p, _ in pairs]), torch.cat([t for _, t in pairs])
+    ant, bee = lite0.categories.index("ant"), lite0.categories.index("bee")
+    assert int(((pred == ant) & (y == 0)).sum()) == 58 and int((y == 0).sum()) == 70
+    assert int(((pred == bee) & (y == 1)).sum()) == 70 and int((y == 1).sum()) == 83
+
+
+def test_resnet50_architecture_metadata():
+    """Architecture only (random init): feature width and head for the ResNet-50 path."""
+    from torchvision.models import resnet50
+
+    model = resnet50(weights=None)
+    assert model.fc.in_features == 2048
+    assert sum(p.numel() for p in model.parameters()) == 25_557_032

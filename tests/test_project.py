@@ -1,0 +1,48 @@
+"""Project hygiene: one dependency list, stripped notebooks, the two README commands."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+import yaml
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
+
+
+def _normal(req: str) -> str:
+    return re.sub(r"\s+", "", req).replace('"', "'").lower()
+
+
+def test_environment_yml_names_the_same_dependencies_as_pyproject():
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    wanted = {_normal(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"]}
+    wanted = {r for r in wanted if "python_version<'3.11'" not in r}  # conda pins python 3.11
+    env = yaml.safe_load((REPO / "environment.yml").read_text())
+    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
+    assert {_normal(r) for r in pip if not r.startswith("-e")} == wanted
+    assert "-e ." in pip and "python=3.11" in env["dependencies"]
+
+
+def test_notebooks_are_committed_without_outputs():
+    assert NOTEBOOKS, "no notebooks found"
+    for path in NOTEBOOKS:
+        nb = json.loads(path.read_text())
+        for cell in nb["cells"]:
+            if cell["cell_type"] == "code":
+                assert not cell["outputs"] and cell["execution_count"] is None, f"{path.name} has outputs"
+
+
+def test_readme_has_exactly_the_two_setup_commands_and_ci_runs_the_test_one():
+    readme = (REPO / "README.md").read_text()
+    commands = re.findall(r"^make (\w+)$", readme, flags=re.M)
+    assert commands[:2] == ["lab", "test"]
+    assert "make test" in (REPO / ".ci" / "run").read_text()
