@@ -27,6 +27,7 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
 
 import platformdirs
 from filelock import FileLock
@@ -268,7 +269,12 @@ def _download(url: str, dest: Path, progress: bool) -> None:
     try:
         pooch.retrieve(url, known_hash=None, fname=dest.name, path=dest.parent, progressbar=progress)
     except Exception as exc:  # requests/pooch raise many kinds; all mean "not from here"
-        raise _SourceFailed(f"download failed ({type(exc).__name__}: {exc})") from None
+        kind = type(exc).__name__
+        if kind in {"ConnectionError", "ConnectionRefusedError", "Timeout", "ConnectTimeout"}:
+            reason = f"cannot connect to {urlsplit(url).hostname}: offline or blocked"
+        else:
+            reason = f"{kind}: {str(exc).splitlines()[0][:200] if str(exc) else 'no details'}"
+        raise _SourceFailed(f"download failed, {reason}") from None
 
 
 def _copy_file(src: Path, dest: Path, progress: bool) -> None:

@@ -1,0 +1,97 @@
+"""Auto-checked exercises: immediate feedback, never a traceback.
+
+A notebook declares its exercises once (``checks.register``) and each exercise cell ends with
+``check("01.iterations", answer)``. The result shows as a coloured line and is truthy only when
+the answer is right, so a solution cell can say ``assert check(...)`` and the tests, which run
+the solutions, fail if a checker ever rejects a right answer.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+Checker = Callable[[Any], bool]
+
+
+@dataclass(frozen=True)
+class Exercise:
+    key: str
+    question: str
+    checker: Checker
+    hint: str
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The verdict on one answer; truthy only when correct."""
+
+    key: str
+    status: str  # "correct", "wrong", "unanswered", "error"
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.status == "correct"
+
+    def __repr__(self) -> str:
+        marks = {"correct": "Correct", "wrong": "Not yet", "unanswered": "Not answered yet", "error": "Could not check"}
+        return f"[{self.key}] {marks[self.status]}: {self.message}"
+
+    def _repr_html_(self) -> str:
+        colors = {"correct": "#e6f4ea", "wrong": "#fdecea", "unanswered": "#f1f3f4", "error": "#fff4e5"}
+        return (
+            f'<div style="background:{colors[self.status]}; padding:6px 10px; border-radius:4px">'
+            f"{html.escape(repr(self))}</div>"
+        )
+
+
+_EXERCISES: dict[str, Exercise] = {}
+
+
+def register(key: str, question: str, checker: Checker, hint: str) -> Exercise:
+    """Declare an exercise (re-registering a key replaces it, so cells can be re-run)."""
+    exercise = Exercise(key, question, checker, hint)
+    _EXERCISES[key] = exercise
+    return exercise
+
+
+def unanswered(answer: Any) -> bool:
+    """``...`` and ``None`` are the placeholders learners start from."""
+    return answer is Ellipsis or answer is None
+
+
+def check(key: str, answer: Any) -> Feedback:
+    """Check ``answer`` against exercise ``key``; always returns, never raises."""
+    exercise = _EXERCISES.get(key)
+    if exercise is None:
+        known = ", ".join(sorted(_EXERCISES)) or "none yet (run the cell that registers them)"
+        return Feedback(key, "error", f"there is no exercise {key!r}; registered: {known}")
+    if unanswered(answer):
+        return Feedback(key, "unanswered", f"replace the ... with your answer. {exercise.question}")
+    try:
+        correct = bool(exercise.checker(answer))
+    except Exception as exc:  # a learner's answer of the wrong kind must not crash the notebook
+        return Feedback(key, "wrong", f"that answer could not be checked ({type(exc).__name__}). Hint: {exercise.hint}")
+    if correct:
+        return Feedback(key, "correct", "well done.")
+    return Feedback(key, "wrong", f"Hint: {exercise.hint}")
+
+
+# Small checker builders for the common kinds of answer.
+
+
+def equals(expected: Any) -> Checker:
+    return lambda answer: answer == expected
+
+
+def close_to(expected: float, rel: float = 1e-3, abs_: float = 0.0) -> Checker:
+    return lambda answer: math.isclose(float(answer), expected, rel_tol=rel, abs_tol=abs_)
+
+
+def one_of(*accepted: str) -> Checker:
+    """A text answer, compared case- and space-insensitively."""
+    normal = {a.strip().lower() for a in accepted}
+    return lambda answer: isinstance(answer, str) and answer.strip().lower() in normal

@@ -1,0 +1,56 @@
+"""course_utils.checks: feedback for right, wrong, missing and malformed answers; never a traceback."""
+
+from __future__ import annotations
+
+from course_utils import checks
+from course_utils.exercises import nb01  # noqa: F401  (registers notebook 01's exercises)
+
+
+def setup_module():
+    checks.register("t.num", "What is 6 x 7?", checks.equals(42), "multiply")
+    checks.register("t.float", "pi to 3 places?", checks.close_to(3.14159, rel=1e-3), "3.14...")
+    checks.register("t.word", "small or large?", checks.one_of("small"), "think")
+
+
+def test_right_answer_is_truthy_and_says_so():
+    fb = checks.check("t.num", 42)
+    assert fb and fb.status == "correct" and "Correct" in repr(fb) and "Correct" in fb._repr_html_()
+
+
+def test_wrong_answer_gives_the_hint():
+    fb = checks.check("t.num", 41)
+    assert not fb and fb.status == "wrong" and "multiply" in repr(fb)
+
+
+def test_unanswered_placeholder_is_not_a_failure_of_the_run():
+    for placeholder in (..., None):
+        fb = checks.check("t.num", placeholder)
+        assert not fb and fb.status == "unanswered" and "What is 6 x 7?" in repr(fb)
+
+
+def test_answer_of_the_wrong_kind_is_feedback_not_an_exception():
+    fb = checks.check("t.float", "three")
+    assert fb.status == "wrong" and "could not be checked" in repr(fb)
+    assert checks.check("t.float", 3.1416)
+
+
+def test_text_answers_ignore_case_and_spaces():
+    assert checks.check("t.word", "  Small ")
+    assert not checks.check("t.word", 5)
+
+
+def test_unknown_exercise_key_lists_the_known_ones():
+    fb = checks.check("nope", 1)
+    assert fb.status == "error" and "t.num" in repr(fb)
+
+
+def test_notebook_01_checkers_accept_the_reference_answers_and_reject_others():
+    import torch
+    from torch.utils.data import DataLoader, TensorDataset
+
+    small = TensorDataset(torch.zeros(150, 2), torch.zeros(150))
+    assert checks.check("01.iterations", 20) and not checks.check("01.iterations", 19)
+    assert checks.check("01.total_steps", 155) and not checks.check("01.total_steps", 160)
+    assert checks.check("01.loader", DataLoader(small, batch_size=16, shuffle=True, drop_last=True))
+    assert not checks.check("01.loader", DataLoader(small, batch_size=16, shuffle=True))
+    assert checks.check("01.noisier", "small") and not checks.check("01.noisier", "large")
