@@ -82,7 +82,7 @@ def image_grid(images: Sequence, titles: Sequence[str] | None = None, ncols: int
         img = np.asarray(images[i])
         ax.imshow(img, cmap="gray_r" if img.ndim == 2 else None)
         if titles is not None:
-            ax.set_title(titles[i], fontsize=9, color=None if colors is None else colors[i])
+            ax.set_title(titles[i], fontsize=9, **({} if colors is None else {"color": colors[i]}))
     fig.tight_layout()
     return fig
 
