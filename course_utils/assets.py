@@ -475,6 +475,8 @@ def resolve(asset: str | Asset, *, dest: Path | None = None, progress: bool = Tr
                 return found(target, "mirror" if label == "mirror" else "public")
             except _SourceFailed as exc:
                 res.tried.append(f"{label}: {where} ({exc})")
+            except OSError as exc:  # e.g. disk full or an unreadable mirror file
+                res.tried.append(f"{label}: {where} (could not copy: {exc.strerror or exc})")
             finally:
                 shutil.rmtree(work, ignore_errors=True)
     return res

@@ -141,6 +141,21 @@ def test_mirror_file_with_wrong_checksum_is_refused_and_nothing_is_cached(clean_
     assert leftovers(clean_env / "cache") == []
 
 
+def test_disk_full_while_copying_is_a_reason_not_a_traceback(clean_env, monkeypatch):
+    asset = stand_in(clean_env, {"a.bin": b"data"})
+    monkeypatch.setenv("COURSE_MIRROR", str(clean_env / "mirror"))
+
+    def disk_full(src, dest, progress):
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(b"da")  # a partial write, then the disk fills up
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(assets, "_copy_file", disk_full)
+    with pytest.raises(AssetUnavailableError, match="could not copy: No space left on device"):
+        assets.fetch(asset, progress=False)
+    assert leftovers(clean_env / "cache") == [] and not (clean_env / "cache" / "tiny").exists()
+
+
 def test_offline_with_no_copy_names_the_asset_the_places_and_the_fix(clean_env):
     with pytest.raises(AssetUnavailableError) as err:
         assets.fetch("sst2", progress=False)
