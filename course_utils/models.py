@@ -40,6 +40,25 @@ class Backbone:
     weights: str = ""  # which weights, in words
     reason: str = ""  # why this backbone was chosen for the run
 
+    def stages(self) -> list[tuple[str, nn.Module]]:
+        """The body as named stages, in order: applying them one after another, then
+        :meth:`pool` and the head, is the model's forward pass. Freezing "up to a stage" and
+        caching activations at a stage boundary both use this split."""
+        m = self.model
+        if self.name == "resnet50":
+            stem = nn.Sequential(m.conv1, m.bn1, m.relu, m.maxpool)
+            return [("stem", stem)] + [(f"layer{i}", getattr(m, f"layer{i}")) for i in range(1, 5)]
+        # EfficientNet-Lite0 (timm): 7 block stages; the 1x1 head convolution goes with the last.
+        blocks = list(m.blocks)
+        named = [("stem", nn.Sequential(m.conv_stem, m.bn1))]
+        named += [(f"blocks.{i}", block) for i, block in enumerate(blocks[:-1])]
+        named.append((f"blocks.{len(blocks) - 1}+conv_head", nn.Sequential(blocks[-1], m.conv_head, m.bn2)))
+        return named
+
+    def pool(self, activations: torch.Tensor) -> torch.Tensor:
+        """Global average pooling to one feature vector per image: (N, C, H, W) -> (N, C)."""
+        return activations.mean(dim=(2, 3))
+
     def __repr__(self) -> str:  # short and address-free, so notebook outputs stay stable
         fields = f"name={self.name!r}, feature_dim={self.feature_dim}, head={self.head_attr!r}"
         return f"Backbone({fields}, weights={self.weights!r})"

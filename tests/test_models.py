@@ -75,3 +75,25 @@ def test_resnet50_architecture_metadata():
     model = resnet50(weights=None)
     assert model.fc.in_features == 2048
     assert sum(p.numel() for p in model.parameters()) == 25_557_032
+
+
+@pytest.mark.parametrize("name", ["resnet50", "efficientnet_lite0"])
+def test_stages_then_pool_then_head_is_the_forward_pass(name):
+    """Architecture only (random init): the stage split reproduces the model's own output."""
+    import timm
+    from torchvision.models import resnet50
+
+    model = resnet50(weights=None) if name == "resnet50" else timm.create_model("tf_efficientnet_lite0")
+    head = "fc" if name == "resnet50" else "classifier"
+    backbone = models.Backbone(name, model.eval(), None, getattr(model, head).in_features, head, [])
+    x = torch.randn(2, 3, 224, 224)
+    with torch.no_grad():
+        h = x
+        for _, stage in backbone.stages():
+            h = stage(h)
+        out = getattr(model, head)(backbone.pool(h))
+        assert torch.allclose(out, model(x), atol=1e-5)
+    owned = {id(p) for _, s in backbone.stages() for p in s.parameters()} | {
+        id(p) for p in getattr(model, head).parameters()
+    }
+    assert owned == {id(p) for p in model.parameters()}  # every parameter belongs to a stage or the head
