@@ -39,6 +39,8 @@ class Backbone:
     categories: list[str] = field(repr=False)  # the 1,000 ImageNet class names, in index order
     weights: str = ""  # which weights, in words
     reason: str = ""  # why this backbone was chosen for the run
+    mean: tuple[float, float, float] = (0.485, 0.456, 0.406)  # normalisation the weights expect
+    std: tuple[float, float, float] = (0.229, 0.224, 0.225)
 
     def stages(self) -> list[tuple[str, nn.Module]]:
         """The body as named stages, in order: applying them one after another, then
@@ -111,9 +113,8 @@ def efficientnet_lite0_transform() -> Callable:
 
 
 def _efficientnet_lite0() -> tuple[nn.Module, Callable, str]:
-    import timm
 
-    model = timm.create_model("tf_efficientnet_lite0", pretrained=False)
+    model = build_architecture("efficientnet_lite0")
     file = assets.path("efficientnet-lite0-imagenet", "efficientnet-lite0-57934424.pth")
     source = torch.load(file, map_location="cpu", weights_only=True)
     # The file uses EfficientNet-PyTorch names; it lists the same tensors in the same order
@@ -128,6 +129,18 @@ def _efficientnet_lite0() -> tuple[nn.Module, Callable, str]:
         mapped[dst_key] = tensor
     model.load_state_dict(mapped, strict=True)
     return model, efficientnet_lite0_transform(), "EfficientNet-Lite0 ImageNet-1k (tensorflow/tpu release)"
+
+
+def build_architecture(name: str, num_classes: int = 1000) -> nn.Module:
+    """The backbone's architecture with random weights (for training from scratch)."""
+    choice, _ = choose_backbone(name)
+    if choice == "resnet50":
+        from torchvision.models import resnet50
+
+        return resnet50(weights=None, num_classes=num_classes)
+    import timm
+
+    return timm.create_model("tf_efficientnet_lite0", pretrained=False, num_classes=num_classes)
 
 
 def load_backbone(name: str | None = None) -> Backbone:
@@ -146,4 +159,5 @@ def load_backbone(name: str | None = None) -> Backbone:
         categories=imagenet_categories(),
         weights=weights,
         reason=reason,
+        **({} if choice == "resnet50" else {"mean": (0.5, 0.5, 0.5), "std": (0.5, 0.5, 0.5)}),
     )

@@ -54,3 +54,25 @@ def test_notebook_01_checkers_accept_the_reference_answers_and_reject_others():
     assert checks.check("01.loader", DataLoader(small, batch_size=16, shuffle=True, drop_last=True))
     assert not checks.check("01.loader", DataLoader(small, batch_size=16, shuffle=True))
     assert checks.check("01.noisier", "small") and not checks.check("01.noisier", "large")
+
+
+def test_notebook_02_checkers_accept_the_reference_answers_and_reject_others():
+    from torch import nn
+
+    from course_utils.exercises import nb02  # noqa: F401
+
+    def model_with_head():
+        model = nn.Sequential()
+        model.body = nn.Linear(4, 4)
+        model.fc = nn.Linear(4, 2)
+        return model
+
+    assert checks.check("02.head_params", 4098) and not checks.check("02.head_params", 4096)
+    frozen = model_with_head()
+    frozen.body.requires_grad_(False)
+    assert checks.check("02.freeze", frozen)
+    assert not checks.check("02.freeze", model_with_head())  # nothing frozen
+    everything_frozen = model_with_head().requires_grad_(False)
+    assert not checks.check("02.freeze", everything_frozen)  # head frozen too
+    assert checks.check("02.bn_mode", "eval") and checks.check("02.bn_mode", " Eval ")
+    assert not checks.check("02.bn_mode", "train")
