@@ -109,7 +109,8 @@ def fit(
     batch, then evaluation on ``val_loader``. ``monitor`` (``val_loss`` or ``val_acc``) picks
     the best epoch; with ``restore_best`` the model ends with that epoch's weights, and with
     ``patience`` training stops after that many epochs without improvement. ``scheduler``
-    steps once per epoch.
+    steps once per epoch. Training runs on :func:`pick_device`'s choice (or ``device``); the
+    model is returned to the device it came from, so the caller's CPU tensors still fit it.
     """
     if not isinstance(epochs, int) or epochs < 1:
         raise ParameterError(f"epochs must be a whole number of at least 1, got {epochs!r}")
@@ -120,6 +121,7 @@ def fit(
     if not any(p.requires_grad for group in optimizer.param_groups for p in group["params"]):
         raise ParameterError("The optimizer holds no trainable parameter: nothing would change. Check requires_grad.")
     device = pick_device(device) if not isinstance(device, torch.device) else device
+    home = next(model.parameters()).device  # where the caller keeps the model and its data
     model.to(device)
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     sign = 1.0 if monitor == "val_acc" else -1.0  # larger is better after multiplying by sign
@@ -169,4 +171,5 @@ def fit(
     else:
         history.best_epoch = len(history.epochs)
     bar.close()
+    model.to(home)  # trained on a GPU if present, but handed back where the notebook's tensors are
     return history
