@@ -13,13 +13,14 @@ import os
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import torch
 from torch import nn
 from torchvision import transforms
 
 from . import assets
-from .errors import ParameterError
+from .errors import AssetUnavailableError, ParameterError
 
 DEFAULT_BACKBONE = "resnet50"
 BACKBONES = {
@@ -162,3 +163,27 @@ def load_backbone(name: str | None = None) -> Backbone:
         reason=reason,
         **({} if choice == "resnet50" else {"mean": (0.5, 0.5, 0.5), "std": (0.5, 0.5, 0.5)}),
     )
+
+
+def text_model_path(model_id: str) -> str:
+    """Where ``transformers`` should load ``model_id`` from.
+
+    A course asset name (``"all-MiniLM-L6-v2"``) becomes its verified local folder, so loading
+    works offline; anything else (``"bert-base-uncased"``) is passed on as a Hugging Face Hub id,
+    which needs a connection the first time.
+    """
+    if not isinstance(model_id, str) or not model_id.strip():
+        raise ParameterError(f"model_id must be a non-empty string, got {model_id!r}.")
+    if model_id in assets.registry():
+        return str(assets.fetch(model_id))
+    offline = assets.is_offline() or os.environ.get("HF_HUB_OFFLINE", "").strip() not in ("", "0")
+    if offline and not Path(model_id).is_dir():
+        from huggingface_hub import try_to_load_from_cache
+
+        if not isinstance(try_to_load_from_cache(model_id, "config.json"), str):
+            raise AssetUnavailableError(
+                f"{model_id!r} is not a course asset and is not in the Hugging Face cache, and this run is "
+                "offline. Use a course model (e.g. MODEL_ID = 'all-MiniLM-L6-v2'), or run once with a "
+                "connection (unset HF_HUB_OFFLINE and COURSE_OFFLINE) to download it."
+            )
+    return model_id

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import torch
 
 from course_utils import models
 from course_utils.errors import AssetUnavailableError, ParameterError
+from course_utils.models import text_model_path
 
 
 def test_backbone_choice_follows_argument_then_environment(monkeypatch):
@@ -97,3 +100,29 @@ def test_stages_then_pool_then_head_is_the_forward_pass(name):
         id(p) for p in getattr(model, head).parameters()
     }
     assert owned == {id(p) for p in model.parameters()}  # every parameter belongs to a stage or the head
+
+
+def test_text_model_path_resolves_course_assets_offline(clean_env, monkeypatch, mirror):
+    monkeypatch.setenv("COURSE_MIRROR", str(mirror))
+    path = text_model_path("all-MiniLM-L6-v2")
+    assert (Path(path) / "config.json").is_file() and Path(path).is_relative_to(clean_env)
+
+
+def test_text_model_path_passes_hub_ids_through_when_online(monkeypatch):
+    monkeypatch.delenv("COURSE_OFFLINE", raising=False)
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    assert text_model_path("bert-base-uncased") == "bert-base-uncased"
+
+
+def test_uncached_hub_model_offline_is_a_clear_error(clean_env, monkeypatch):
+    import huggingface_hub.constants
+
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(clean_env / "hf" / "hub"))
+    with pytest.raises(AssetUnavailableError, match="bert-base-uncased.*all-MiniLM-L6-v2"):
+        text_model_path("bert-base-uncased")
+
+
+@pytest.mark.parametrize("bad", ["", "  ", None, 3])
+def test_text_model_path_rejects_non_names(bad):
+    with pytest.raises(ParameterError):
+        text_model_path(bad)

@@ -1,0 +1,49 @@
+"""Datasets from the asset layer, loaded the way the notebooks use them.
+
+SST-2 comes as GLUE's tab-separated files; :func:`load_sst2` reads them with the quoting GLUE
+needs (none) and :func:`balanced_sample` draws the seeded, class-balanced subsets that the
+text notebooks train on.
+"""
+
+from __future__ import annotations
+
+import csv
+
+import pandas as pd
+
+from . import assets
+from .errors import ParameterError
+
+SST2_SPLITS = {"train": "train.tsv", "dev": "dev.tsv"}
+SST2_LABELS = ["negative", "positive"]  # label 0, label 1
+
+
+def load_sst2(split: str, *, min_words: int = 0) -> pd.DataFrame:
+    """GLUE SST-2 ``train`` (67,349 rows) or ``dev`` (872) as a DataFrame (``sentence``, ``label``).
+
+    SST-2's training split also holds short phrases cut from the sentences; ``min_words``
+    keeps only rows with at least that many words (the dev split is whole sentences).
+    """
+    if split not in SST2_SPLITS:
+        raise ParameterError(f"SST-2 split must be one of {', '.join(map(repr, SST2_SPLITS))}, got {split!r}.")
+    if not isinstance(min_words, int) or min_words < 0:
+        raise ParameterError(f"min_words must be a whole number >= 0, got {min_words!r}.")
+    path = assets.fetch("sst2") / SST2_SPLITS[split]
+    df = pd.read_csv(path, sep="\t", quoting=csv.QUOTE_NONE, dtype={"sentence": str, "label": int})
+    df["sentence"] = df["sentence"].str.strip()
+    if min_words:
+        df = df[df["sentence"].str.split().str.len() >= min_words]
+    return df.reset_index(drop=True)
+
+
+def balanced_sample(df: pd.DataFrame, per_class: int, seed: int, label: str = "label") -> pd.DataFrame:
+    """``per_class`` rows of each class, drawn with ``seed``, in a seeded random order."""
+    if not isinstance(per_class, int) or per_class < 1:
+        raise ParameterError(f"per_class must be a whole number >= 1, got {per_class!r}.")
+    counts = df[label].value_counts()
+    if counts.min() < per_class:
+        raise ParameterError(
+            f"Asked for {per_class} rows per class, but class {counts.idxmin()!r} has only {counts.min()}."
+        )
+    parts = [df[df[label] == c].sample(per_class, random_state=seed) for c in sorted(counts.index)]
+    return pd.concat(parts).sample(frac=1.0, random_state=seed).reset_index(drop=True)

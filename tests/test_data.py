@@ -1,0 +1,51 @@
+"""SST-2 loading and the seeded, balanced subsets the text notebooks train on."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from course_utils.data import balanced_sample, load_sst2
+from course_utils.errors import AssetUnavailableError, ParameterError
+
+
+@pytest.fixture
+def sst2(monkeypatch, clean_env, mirror):
+    monkeypatch.setenv("COURSE_MIRROR", str(mirror))
+
+
+def test_sst2_splits_have_glue_sizes_and_labels(sst2):
+    dev = load_sst2("dev")
+    assert len(dev) == 872 and list(dev.columns) == ["sentence", "label"]
+    assert dev.label.value_counts().to_dict() == {1: 444, 0: 428}
+    assert dev.sentence[0] == "it 's a charming and often affecting journey ."  # no trailing space
+    train = load_sst2("train")
+    assert len(train) == 67_349
+    sentences = load_sst2("train", min_words=5)
+    assert 0 < len(sentences) < len(train) and sentences.sentence.str.split().str.len().min() == 5
+
+
+@pytest.mark.parametrize("split", ["test", "validation", ""])
+def test_unknown_split_names_the_choices(split, sst2):
+    with pytest.raises(ParameterError, match="'train', 'dev'"):
+        load_sst2(split)
+
+
+def test_missing_sst2_offline_names_the_fix(clean_env):
+    with pytest.raises(AssetUnavailableError, match="sst2"):
+        load_sst2("dev")
+
+
+def test_balanced_sample_is_balanced_seeded_and_shuffled():
+    df = pd.DataFrame({"sentence": [f"s{i}" for i in range(100)], "label": [i % 3 == 0 for i in range(100)]})
+    a = balanced_sample(df, 10, seed=0)
+    assert a.label.value_counts().tolist() == [10, 10]
+    assert a.equals(balanced_sample(df, 10, seed=0)) and not a.equals(balanced_sample(df, 10, seed=1))
+    assert a.label.tolist() != sorted(a.label.tolist())  # classes interleaved, not in two blocks
+
+
+@pytest.mark.parametrize("per_class", [0, -1, 2.5, 40])
+def test_balanced_sample_rejects_impossible_sizes(per_class):
+    df = pd.DataFrame({"sentence": ["x"] * 60, "label": [0] * 30 + [1] * 30})
+    with pytest.raises(ParameterError):
+        balanced_sample(df, per_class, seed=0)
