@@ -11,6 +11,7 @@ import sys
 from dataclasses import dataclass
 
 from . import assets
+from .checks import TIMING_ONLY_ENV, timing_only
 from .models import BACKBONES, choose_backbone
 
 # intel-extension-for-pytorch is retired upstream; its last release needs torch 2.8 and
@@ -26,9 +27,10 @@ class Check:
 
 
 def needed_assets() -> list[str]:
-    """Assets this run's notebooks use: the data, the text encoder and the chosen backbone."""
+    """Assets this run's notebooks use: the data, the text encoder and the chosen backbone's weights
+    (not in a timing-only run, whose vision weights are random)."""
     backbone, _ = choose_backbone()
-    return ["hymenoptera", "sst2", "all-MiniLM-L6-v2", BACKBONES[backbone]]
+    return ["hymenoptera", "sst2", "all-MiniLM-L6-v2", *([] if timing_only() else [BACKBONES[backbone]])]
 
 
 def _version(dist: str) -> str:
@@ -103,6 +105,8 @@ def checks() -> list[Check]:
     )
     backbone, reason = choose_backbone()
     rows.append(Check("vision backbone", f"{backbone} ({reason})"))
+    if timing_only():  # a benchmark setting: a learner who has it set would train on random weights
+        rows.append(Check("timing-only mode", f"{TIMING_ONLY_ENV} set: vision weights are RANDOM; unset it", ok=False))
     rows.append(Check("cache", str(assets.cache_dir())))
     shared = assets.shared_dirs()
     rows.append(

@@ -20,6 +20,7 @@ from torch import nn
 from torchvision import transforms
 
 from . import assets
+from .checks import TIMING_ONLY_ENV, timing_only
 from .errors import AssetUnavailableError, ParameterError
 
 DEFAULT_BACKBONE = "resnet50"
@@ -89,6 +90,12 @@ def imagenet_categories() -> list[str]:
     return list(ResNet50_Weights.IMAGENET1K_V1.meta["categories"])
 
 
+def _resnet50_transform() -> Callable:
+    from torchvision.models import ResNet50_Weights
+
+    return ResNet50_Weights.IMAGENET1K_V1.transforms()
+
+
 def _resnet50() -> tuple[nn.Module, Callable, str]:
     from torchvision.models import ResNet50_Weights, resnet50
 
@@ -96,7 +103,7 @@ def _resnet50() -> tuple[nn.Module, Callable, str]:
     # so the standard torchvision call below loads it without a download.
     assets.fetch("resnet50-imagenet")
     weights = ResNet50_Weights.IMAGENET1K_V1
-    return resnet50(weights=weights), weights.transforms(), "torchvision ResNet50_Weights.IMAGENET1K_V1"
+    return resnet50(weights=weights), _resnet50_transform(), "torchvision ResNet50_Weights.IMAGENET1K_V1"
 
 
 def efficientnet_lite0_transform() -> Callable:
@@ -148,8 +155,13 @@ def build_architecture(name: str, num_classes: int = 1000) -> nn.Module:
 def load_backbone(name: str | None = None) -> Backbone:
     """Load a pretrained ImageNet backbone in eval mode, with its preprocessing."""
     choice, reason = choose_backbone(name)
-    build = {"resnet50": _resnet50, "efficientnet_lite0": _efficientnet_lite0}[choice]
-    model, transform, weights = build()
+    if timing_only():  # benchmarks only: same architecture and cost, no weights needed
+        transform = _resnet50_transform() if choice == "resnet50" else efficientnet_lite0_transform()
+        model, weights = build_architecture(choice), f"RANDOM, untrained ({TIMING_ONLY_ENV}=1: for timing only)"
+        reason += f"; {TIMING_ONLY_ENV}=1, so accuracy claims are not checked"
+    else:
+        build = {"resnet50": _resnet50, "efficientnet_lite0": _efficientnet_lite0}[choice]
+        model, transform, weights = build()
     head_attr = "fc" if choice == "resnet50" else "classifier"
     head = getattr(model, head_attr)
     return Backbone(

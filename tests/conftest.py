@@ -14,6 +14,8 @@ REPO = Path(__file__).resolve().parents[1]
 # Notebook kernels started by nbval inherit these: the public sources are never tried.
 for _var in ("COURSE_OFFLINE", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
     os.environ.setdefault(_var, "1")
+# Timing-only mode (random vision weights) is for `make bench`: tests always check every claim.
+os.environ.pop("COURSE_TIMING_ONLY", None)
 
 _real_connect = socket.socket.connect
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from course_utils import checks
 from course_utils.exercises import nb01  # noqa: F401  (registers notebook 01's exercises)
 
@@ -76,3 +78,20 @@ def test_notebook_02_checkers_accept_the_reference_answers_and_reject_others():
     assert not checks.check("02.freeze", everything_frozen)  # head frozen too
     assert checks.check("02.bn_mode", "eval") and checks.check("02.bn_mode", " Eval ")
     assert not checks.check("02.bn_mode", "train")
+
+
+def test_a_claim_that_holds_is_silent_and_one_that_fails_names_itself(monkeypatch, capsys):
+    monkeypatch.delenv("COURSE_TIMING_ONLY", raising=False)
+    checks.claim(True, "fine-tuning beats scratch")
+    assert capsys.readouterr().out == ""
+    with pytest.raises(AssertionError, match="fine-tuning beats scratch"):
+        checks.claim(False, "fine-tuning beats scratch")
+
+
+def test_timing_only_runs_report_claims_as_not_checked(monkeypatch, capsys):
+    monkeypatch.setenv("COURSE_TIMING_ONLY", "1")
+    assert checks.timing_only()
+    checks.claim(False, "feature extraction reaches 90%")
+    assert "claim not checked: feature extraction reaches 90%" in capsys.readouterr().out
+    monkeypatch.setenv("COURSE_TIMING_ONLY", "0")
+    assert not checks.timing_only()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from PIL import Image
 
 from course_utils import models
 from course_utils.errors import AssetUnavailableError, ParameterError
@@ -33,6 +34,18 @@ def test_resnet50_without_its_weights_says_how_to_get_them(clean_env):
     with pytest.raises(AssetUnavailableError, match="resnet50-imagenet") as err:
         models.load_backbone("resnet50")
     assert "python -m course_utils fetch resnet50-imagenet" in str(err.value)
+
+
+def test_timing_only_backbone_is_random_labelled_and_needs_no_weights(clean_env, monkeypatch):
+    monkeypatch.setenv("COURSE_TIMING_ONLY", "1")
+    backbone = models.load_backbone("resnet50")  # clean_env has no weights anywhere: nothing is fetched
+    assert "RANDOM" in backbone.weights and "COURSE_TIMING_ONLY" in backbone.reason
+    assert sum(p.numel() for p in backbone.model.parameters()) == 25_557_032 and not backbone.model.training
+    assert backbone.transform(Image.new("RGB", (300, 260))).shape == (3, 224, 224)
+    from course_utils.doctor import needed_assets
+
+    monkeypatch.setenv("COURSE_BACKBONE", "resnet50")
+    assert "resnet50-imagenet" not in needed_assets()  # notebook 00 fetches what a run needs: not these
 
 
 def test_imagenet_categories_include_ant_and_bee():
