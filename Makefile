@@ -35,6 +35,9 @@ doctor: setup
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
 
-# Wall time and peak kernel memory per notebook, written to benchmarks/results.md.
+# Wall time and peak kernel memory per notebook (offline backbone, then ResNet-50 with random
+# weights for timing), written to benchmarks/results.md; then the classic tutorial recipe next to
+# notebook 02's, written to benchmarks/classic_recipe.md.
 bench: fetch
 	$(BIN)/python benchmarks/bench_notebooks.py
+	$(BIN)/python benchmarks/classic_recipe.py

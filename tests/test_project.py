@@ -46,3 +46,22 @@ def test_readme_has_exactly_the_two_setup_commands_and_ci_runs_the_test_one():
     commands = re.findall(r"^make (\w+)$", readme, flags=re.M)
     assert commands[:2] == ["lab", "test"]
     assert "make test" in (REPO / ".ci" / "run").read_text()
+
+
+def test_bench_knows_which_notebooks_change_with_the_backbone_and_keeps_other_sections():
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    try:
+        import bench_notebooks as bench
+    finally:
+        sys.path.remove(str(REPO / "benchmarks"))
+    vision = [p.stem[:2] for p in NOTEBOOKS if bench.uses_backbone(p)]
+    assert vision == ["00", "02", "05"]
+    text = bench.replace_section("", "offline", "| a | 1 s |")
+    text = bench.replace_section(text, "resnet50", "| a | 9 s |")
+    text = bench.replace_section(text, "offline", "| a | 2 s |")
+    assert text == "## offline\n\n| a | 2 s |\n\n## resnet50\n\n| a | 9 s |\n"
+    old = ["| 00_x | 1 s |", "| 02_y | 5 s |"]
+    merged = bench.merge_rows(old, ["| 02_y | 4 s |", "| 01_z | 2 s |"])
+    assert merged == ["| 00_x | 1 s |", "| 01_z | 2 s |", "| 02_y | 4 s |"]
+    two = "## offline\n\n| 00_x | 1 s |\n\n## r\n\n| 00_x | 7 s |\n"
+    assert bench.section_rows(two, "offline") == ["| 00_x | 1 s |"]
