@@ -1,0 +1,139 @@
+"""A JupyterHub deployment, simulated as docs/instructors.md describes it.
+
+An admin fills a shared folder once with ``python -m course_utils fetch --dest`` and makes it
+read-only; several user kernels (here: processes, each with its own home and cache, offline,
+no mirror) start at once and load real assets through the course's own functions. Nothing may
+be written into the shared folder, nothing copied into a user's cache, nothing fetched twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import real_mirror
+
+ASSETS = ["hymenoptera", "sst2", "all-MiniLM-L6-v2", "efficientnet-lite0-imagenet"]
+USERS = 5
+
+# What a kernel does first in notebooks 00-05: resolve each asset, then load data and models from it.
+KERNEL = """
+import json
+from torchvision.datasets import ImageFolder
+from transformers import AutoTokenizer
+from course_utils import assets
+from course_utils.data import load_sst2
+from course_utils.models import load_backbone, text_model_path
+
+origins = {name: assets.resolve(name, progress=False).origin for name in NAMES}
+val = ImageFolder(assets.fetch("hymenoptera") / "val")
+val[0][0].load()
+dev = load_sst2("dev")
+tokens = AutoTokenizer.from_pretrained(text_model_path("all-MiniLM-L6-v2"))("a fine film")["input_ids"]
+backbone = load_backbone("efficientnet_lite0")
+print(json.dumps({"origins": origins, "val": len(val), "dev": len(dev), "tokens": len(tokens), "bb": backbone.name}))
+""".replace("NAMES", repr(ASSETS))
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, int, int]]:
+    return {
+        str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns, p.stat().st_mode)
+        for p in [root, *root.rglob("*")]
+    }
+
+
+def set_writable(root: Path, writable: bool) -> None:
+    for p in [root, *root.rglob("*")]:
+        if p.is_dir():
+            p.chmod(0o755 if writable else 0o555)
+        else:
+            p.chmod(0o644 if writable else 0o444)
+
+
+def user_env(home: Path, shared: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("COURSE_", "HF_", "TORCH_"))}
+    env.update(
+        HOME=str(home),
+        COURSE_SHARED_DATA=str(shared),  # the one variable the spawner sets
+        COURSE_CACHE=str(home / ".cache" / "course"),
+        TORCH_HOME=str(home / ".cache" / "torch"),
+        HF_HOME=str(home / ".cache" / "huggingface"),
+        COURSE_OFFLINE="1",
+        HF_HUB_OFFLINE="1",
+        TRANSFORMERS_OFFLINE="1",
+    )
+    return env
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory) -> Path:
+    mirror = real_mirror()
+    if mirror is None:
+        pytest.skip("the course's asset mirror (../shared/assets) is not beside this checkout")
+    folder = tmp_path_factory.mktemp("hub") / "course-assets"
+    admin = {**os.environ, "COURSE_MIRROR": str(mirror), "COURSE_CACHE": str(folder.parent / "admin-cache")}
+    done = subprocess.run(
+        [sys.executable, "-m", "course_utils", "fetch", *ASSETS, "--dest", str(folder), "--quiet"],
+        env=admin,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    set_writable(folder, False)
+    yield folder
+    set_writable(folder, True)
+
+
+def test_admin_fetch_is_idempotent_and_verify_passes(shared):
+    before = snapshot(shared)
+    env = {**os.environ, "COURSE_MIRROR": "/nonexistent"}  # a second fetch must not need any source
+    again = subprocess.run(
+        [sys.executable, "-m", "course_utils", "fetch", *ASSETS, "--dest", str(shared), "--quiet"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert again.returncode == 0, again.stderr
+    assert snapshot(shared) == before  # nothing fetched twice, nothing rewritten
+    verify = subprocess.run(
+        [sys.executable, "-m", "course_utils", "verify", *ASSETS, "--dest", str(shared)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert verify.returncode == 0 and verify.stdout.count("ok") == len(ASSETS), verify.stdout
+
+
+def test_concurrent_kernels_use_the_read_only_folder_in_place(shared, tmp_path):
+    before = snapshot(shared)
+    homes = [tmp_path / f"user{i}" for i in range(USERS)]
+    procs = []
+    for home in homes:
+        home.mkdir()
+        procs.append(
+            subprocess.Popen(
+                [sys.executable, "-c", KERNEL],
+                env=user_env(home, shared),
+                cwd=home,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+        )
+    outputs = [p.communicate(timeout=600) for p in procs]
+    for proc, (out, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err[-2000:]
+        result = json.loads(out.strip().splitlines()[-1])
+        assert result["origins"] == {name: "shared" for name in ASSETS}
+        assert (result["val"], result["dev"], result["bb"]) == (153, 872, "efficientnet_lite0")
+    assert snapshot(shared) == before  # nothing written into the shared folder, not even a lock
+    for home in homes:  # and nothing copied into any user's cache
+        cache = home / ".cache" / "course"
+        copied = [p for p in cache.rglob("*") if p.is_file()] if cache.exists() else []
+        assert copied == [], copied
