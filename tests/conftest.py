@@ -5,6 +5,8 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,3 +62,30 @@ def clean_env(monkeypatch, tmp_path):
     monkeypatch.delenv("COURSE_SHARED_DATA", raising=False)
     monkeypatch.delenv("COURSE_MIRROR", raising=False)
     return tmp_path
+
+
+# ------------------------------------------------------------------ helpers shared by test files
+
+
+def course_cli(*args: str, env: dict | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
+    """``python -m course_utils ARGS`` in a fresh process, as a learner or an admin runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "course_utils", *args], capture_output=True, text=True, env=env, timeout=timeout
+    )
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, int, int]]:
+    """Size, modification time and mode of ``root`` and everything under it: any write shows."""
+    return {
+        str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns, p.stat().st_mode)
+        for p in [root, *root.rglob("*")]
+    }
+
+
+def set_writable(root: Path, writable: bool) -> None:
+    """chmod a folder tree writable, or read-only as a hub's shared folder is."""
+    for p in [root, *root.rglob("*")]:
+        if p.is_dir():
+            p.chmod(0o755 if writable else 0o555)
+        else:
+            p.chmod(0o644 if writable else 0o444)

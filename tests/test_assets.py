@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import set_writable, snapshot
 
 from course_utils import assets
 from course_utils.errors import AssetUnavailableError, CacheNotWritableError, UnknownAssetError
@@ -34,10 +35,6 @@ def stand_in(tmp_path: Path, files: dict[str, bytes], **kwargs) -> assets.Asset:
 def leftovers(root: Path) -> list[Path]:
     """Temporary files or folders a fetch might have left behind."""
     return [p for p in root.rglob("*") if p.name.startswith(".tmp-") or p.name.endswith(".download.zip")]
-
-
-def snapshot(root: Path) -> dict[str, tuple[int, float]]:
-    return {str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime) for p in root.rglob("*")}
 
 
 # ----------------------------------------------------------------------------- registry
@@ -204,9 +201,8 @@ def test_read_only_shared_folder_is_used_in_place_and_never_written(clean_env, m
     monkeypatch.setenv("COURSE_MIRROR", str(clean_env / "mirror"))
     assets.fetch(asset, dest=shared, progress=False)  # an admin fills it
     monkeypatch.delenv("COURSE_MIRROR")
+    set_writable(shared, False)
     before = snapshot(shared)
-    for p in [shared, *shared.rglob("*")]:
-        p.chmod(0o555 if p.is_dir() else 0o444)
     try:
         monkeypatch.setenv("COURSE_SHARED_DATA", os.pathsep.join([str(clean_env / "empty"), str(shared)]))
         res = assets.resolve(asset, progress=False)
@@ -214,8 +210,7 @@ def test_read_only_shared_folder_is_used_in_place_and_never_written(clean_env, m
         assert snapshot(shared) == before
         assert not (clean_env / "cache").exists()  # nothing copied, nothing created
     finally:
-        for p in [shared, *shared.rglob("*")]:
-            p.chmod(0o755 if p.is_dir() else 0o644)
+        set_writable(shared, True)
 
 
 def test_corrupt_shared_copy_is_refused_and_left_alone(clean_env, monkeypatch):

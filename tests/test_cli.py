@@ -4,16 +4,9 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import sys
 
 import pytest
-
-
-def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "course_utils", *args], capture_output=True, text=True, env=env, timeout=300
-    )
+from conftest import course_cli
 
 
 @pytest.fixture
@@ -24,31 +17,31 @@ def env(clean_env):
 def test_fetch_dest_fills_a_shared_folder_then_verify_and_use_it(env, clean_env, mirror):
     env["COURSE_MIRROR"] = str(mirror)
     shared = clean_env / "hub-shared"
-    done = run("fetch", "sst2", "all-MiniLM-L6-v2", "--dest", str(shared), "--quiet", env=env)
+    done = course_cli("fetch", "sst2", "all-MiniLM-L6-v2", "--dest", str(shared), "--quiet", env=env)
     assert done.returncode == 0, done.stderr
     assert (shared / "sst2" / "dev.tsv").is_file() and not (clean_env / "cache" / "sst2").exists()
-    assert run("verify", "sst2", "--dest", str(shared), env=env).returncode == 0
+    assert course_cli("verify", "sst2", "--dest", str(shared), env=env).returncode == 0
     user = {**env, "COURSE_SHARED_DATA": str(shared)}
     del user["COURSE_MIRROR"]
-    checked = run("verify", "sst2", env=user)
+    checked = course_cli("verify", "sst2", env=user)
     assert checked.returncode == 0 and str(shared / "sst2") in checked.stdout
 
 
 def test_fetch_without_any_source_fails_with_the_fix(env):
-    done = run("fetch", "sst2", "--quiet", env=env)
+    done = course_cli("fetch", "sst2", "--quiet", env=env)
     assert done.returncode == 1
     assert "sst2" in done.stderr and "python -m course_utils fetch sst2" in done.stderr
     assert "Traceback" not in done.stderr
 
 
 def test_unknown_asset_name_is_a_message_not_a_traceback(env):
-    done = run("fetch", "imagenet", env=env)
+    done = course_cli("fetch", "imagenet", env=env)
     assert done.returncode == 1 and "No asset named 'imagenet'" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_fetch_defaults_to_what_this_run_needs(env, mirror):
     env.update(COURSE_MIRROR=str(mirror), COURSE_BACKBONE="efficientnet_lite0")
-    done = run("fetch", "--quiet", env=env)
+    done = course_cli("fetch", "--quiet", env=env)
     assert done.returncode == 0, done.stderr
     fetched = {line.split()[1].rstrip(":") for line in done.stdout.splitlines()}
     assert fetched == {"hymenoptera", "sst2", "all-MiniLM-L6-v2", "efficientnet-lite0-imagenet"}
@@ -56,13 +49,13 @@ def test_fetch_defaults_to_what_this_run_needs(env, mirror):
 
 def test_doctor_reports_truthfully(env, mirror):
     env.update(COURSE_MIRROR=str(mirror), COURSE_BACKBONE="efficientnet_lite0")
-    before = run("doctor", env=env)
+    before = course_cli("doctor", env=env)
     assert before.returncode == 1  # nothing fetched yet into this empty cache
     assert "efficientnet_lite0 (COURSE_BACKBONE=efficientnet_lite0 is set for this run)" in before.stdout
     assert "offline (COURSE_OFFLINE=1" in before.stdout and "intel-extension-for-pytorch" in before.stdout
     assert "Fix: python -m course_utils fetch" in before.stdout
-    assert run("fetch", "--quiet", env=env).returncode == 0
-    after = run("doctor", env=env)
+    assert course_cli("fetch", "--quiet", env=env).returncode == 0
+    after = course_cli("doctor", env=env)
     assert after.returncode == 0, after.stdout
     assert re.search(r"ok\s+asset sst2\s+ok at ", after.stdout)
     assert re.search(r"asset resnet50-imagenet\s+missing \(optional\)", after.stdout)

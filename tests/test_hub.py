@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import real_mirror
+from conftest import course_cli, real_mirror, set_writable, snapshot
 
 ASSETS = ["hymenoptera", "sst2", "all-MiniLM-L6-v2", "efficientnet-lite0-imagenet"]
 USERS = 5
@@ -37,21 +37,6 @@ tokens = AutoTokenizer.from_pretrained(text_model_path("all-MiniLM-L6-v2"))("a f
 backbone = load_backbone("efficientnet_lite0")
 print(json.dumps({"origins": origins, "val": len(val), "dev": len(dev), "tokens": len(tokens), "bb": backbone.name}))
 """.replace("NAMES", repr(ASSETS))
-
-
-def snapshot(root: Path) -> dict[str, tuple[int, int, int]]:
-    return {
-        str(p.relative_to(root)): (p.stat().st_size, p.stat().st_mtime_ns, p.stat().st_mode)
-        for p in [root, *root.rglob("*")]
-    }
-
-
-def set_writable(root: Path, writable: bool) -> None:
-    for p in [root, *root.rglob("*")]:
-        if p.is_dir():
-            p.chmod(0o755 if writable else 0o555)
-        else:
-            p.chmod(0o644 if writable else 0o444)
 
 
 def user_env(home: Path, shared: Path) -> dict[str, str]:
@@ -76,13 +61,7 @@ def shared(tmp_path_factory) -> Path:
         pytest.skip("the course's asset mirror (../shared/assets) is not beside this checkout")
     folder = tmp_path_factory.mktemp("hub") / "course-assets"
     admin = {**os.environ, "COURSE_MIRROR": str(mirror), "COURSE_CACHE": str(folder.parent / "admin-cache")}
-    done = subprocess.run(
-        [sys.executable, "-m", "course_utils", "fetch", *ASSETS, "--dest", str(folder), "--quiet"],
-        env=admin,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    done = course_cli("fetch", *ASSETS, "--dest", str(folder), "--quiet", env=admin, timeout=600)
     assert done.returncode == 0, done.stderr
     set_writable(folder, False)
     yield folder
@@ -92,21 +71,10 @@ def shared(tmp_path_factory) -> Path:
 def test_admin_fetch_is_idempotent_and_verify_passes(shared):
     before = snapshot(shared)
     env = {**os.environ, "COURSE_MIRROR": "/nonexistent"}  # a second fetch must not need any source
-    again = subprocess.run(
-        [sys.executable, "-m", "course_utils", "fetch", *ASSETS, "--dest", str(shared), "--quiet"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    again = course_cli("fetch", *ASSETS, "--dest", str(shared), "--quiet", env=env)
     assert again.returncode == 0, again.stderr
     assert snapshot(shared) == before  # nothing fetched twice, nothing rewritten
-    verify = subprocess.run(
-        [sys.executable, "-m", "course_utils", "verify", *ASSETS, "--dest", str(shared)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    verify = course_cli("verify", *ASSETS, "--dest", str(shared))
     assert verify.returncode == 0 and verify.stdout.count("ok") == len(ASSETS), verify.stdout
 
 
