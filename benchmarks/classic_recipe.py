@@ -31,7 +31,7 @@ from torchvision.models import resnet18
 from course_utils import assets
 from course_utils.checks import timing_only
 from course_utils.models import load_backbone
-from course_utils.train import evaluate, seed_everything
+from course_utils.train import evaluate, fit, seed_everything
 
 REPO = Path(__file__).resolve().parents[1]
 MEAN, STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
@@ -48,17 +48,19 @@ def classic_epoch_seconds(data_dir: Path, workers: int) -> tuple[float, float]:
     model = resnet18(num_classes=2)  # the tutorial's model with its new 2-class head; weights random (timing only)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.001, momentum=0.9)
     scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=7, gamma=0.1)
-    start = time.perf_counter()
-    model.train()
-    for x, y in train:
-        optimizer.zero_grad()
-        nn.functional.cross_entropy(model(x), y).backward()
-        optimizer.step()
-    scheduler.step()
-    train_seconds = time.perf_counter() - start
+    history = fit(
+        model,
+        train,
+        epochs=1,
+        optimizer=optimizer,
+        scheduler=scheduler,
+        monitor="train_loss",
+        restore_best=False,
+        progress=False,
+    )
     start = time.perf_counter()
     evaluate(model, val)
-    return train_seconds, time.perf_counter() - start
+    return history.epochs[0]["seconds"], time.perf_counter() - start
 
 
 def cached_head_seconds(data_dir: Path, target: float) -> tuple[str, float, float, int]:
@@ -79,14 +81,9 @@ def cached_head_seconds(data_dir: Path, target: float) -> tuple[str, float, floa
     optimizer = torch.optim.Adam(head.parameters(), lr=1e-3)
     train = DataLoader(TensorDataset(*splits["train"]), batch_size=16, shuffle=True, generator=g)
     acc, epochs = 0.0, 0
-    while acc < target and epochs < 50:
-        head.train()
-        for x, y in train:
-            optimizer.zero_grad()
-            nn.functional.cross_entropy(head(x), y).backward()
-            optimizer.step()
-        epochs += 1
-        acc = evaluate(head, [splits["val"]])["acc"]
+    while acc < target and epochs < 50:  # one epoch at a time, until the target is reached
+        history = fit(head, train, [splits["val"]], epochs=1, optimizer=optimizer, monitor="val_acc", progress=False)
+        acc, epochs = history.epochs[0]["val_acc"], epochs + 1
     return f"{backbone.name} ({backbone.weights})", time.perf_counter() - start, acc, epochs
 
 
