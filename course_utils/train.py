@@ -46,19 +46,42 @@ def release_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
-def pick_device(prefer: str | None = None) -> torch.device:
-    """``prefer`` if given, else CUDA or Apple MPS when present, else the CPU.
+_ANNOUNCED: set[str] = set()  # devices fit() has already named in this process
 
-    ``COURSE_DEVICE`` overrides the choice for a whole run (e.g. ``cpu`` on a GPU machine).
+
+def pick_device(prefer: str | None = None) -> torch.device:
+    """``prefer`` if given, else ``COURSE_DEVICE`` (e.g. ``cuda`` or ``mps``), else the CPU.
+
+    The course's timings and numbers are measured on a CPU, so an accelerator is used only
+    when asked for: a lesson then behaves as its text says on every machine.
     """
-    choice = prefer or os.environ.get("COURSE_DEVICE", "").strip()
-    if choice:
-        return torch.device(choice)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
+    choice = (prefer or os.environ.get("COURSE_DEVICE", "")).strip() or "cpu"
+    try:
+        device = torch.device(choice)
+    except RuntimeError:
+        raise ParameterError(
+            f"Unknown device {choice!r} (from COURSE_DEVICE or device=): use cpu, cuda or mps."
+        ) from None
+    available = {
+        "cpu": True,
+        "cuda": torch.cuda.is_available(),
+        "mps": getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available(),
+    }
+    if not available.get(device.type, False):
+        raise ParameterError(
+            f"Device {choice!r} was asked for (COURSE_DEVICE or device=) but is not available on this machine; "
+            "unset COURSE_DEVICE to train on the CPU."
+        )
+    return device
+
+
+def _announce(device: torch.device) -> None:
+    """Say once per process which device ``fit`` trains on, and how to change it."""
+    if str(device) in _ANNOUNCED:
+        return
+    _ANNOUNCED.add(str(device))
+    how = "set COURSE_DEVICE=cuda or mps to use an accelerator" if device.type == "cpu" else "chosen by COURSE_DEVICE"
+    print(f"fit(): training on {device} ({how}; the course's numbers were measured on a CPU)")
 
 
 def count_parameters(model: nn.Module) -> tuple[int, int]:
@@ -124,8 +147,9 @@ def fit(
     batch, then evaluation on ``val_loader``. ``monitor`` (``val_loss`` or ``val_acc``) picks
     the best epoch; with ``restore_best`` the model ends with that epoch's weights, and with
     ``patience`` training stops after that many epochs without improvement. ``scheduler``
-    steps once per epoch. Training runs on :func:`pick_device`'s choice (or ``device``); the
-    model is returned to the device it came from, so the caller's CPU tensors still fit it.
+    steps once per epoch. Training runs on ``device`` if given, else :func:`pick_device`'s
+    choice (the CPU unless ``COURSE_DEVICE`` names another), which is printed once per process;
+    the model is returned to the device it came from, so the caller's CPU tensors still fit it.
     """
     if not isinstance(epochs, int) or epochs < 1:
         raise ParameterError(f"epochs must be a whole number of at least 1, got {epochs!r}")
@@ -136,6 +160,7 @@ def fit(
     if not any(p.requires_grad for group in optimizer.param_groups for p in group["params"]):
         raise ParameterError("The optimizer holds no trainable parameter: nothing would change. Check requires_grad.")
     device = pick_device(device) if not isinstance(device, torch.device) else device
+    _announce(device)
     home = next(model.parameters()).device  # where the caller keeps the model and its data
     model.to(device)
     loss_fn = loss_fn or nn.CrossEntropyLoss()

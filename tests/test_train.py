@@ -114,6 +114,37 @@ def test_count_parameters_and_device(monkeypatch):
     assert isinstance(History(), History)
 
 
+def test_the_cpu_is_used_unless_course_device_asks_for_another(monkeypatch):
+    monkeypatch.delenv("COURSE_DEVICE", raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # even where a GPU is present
+    assert pick_device() == torch.device("cpu")
+    monkeypatch.setenv("COURSE_DEVICE", "cuda")
+    assert pick_device() == torch.device("cuda")
+
+
+def test_an_unavailable_or_unknown_device_is_a_clear_message(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setenv("COURSE_DEVICE", "cuda")
+    with pytest.raises(ParameterError, match="not available on this machine; unset COURSE_DEVICE"):
+        pick_device()
+    monkeypatch.setenv("COURSE_DEVICE", "gpu-please")
+    with pytest.raises(ParameterError, match="Unknown device 'gpu-please'"):
+        pick_device()
+
+
+def test_fit_says_once_which_device_it_trains_on(monkeypatch, capsys):
+    from course_utils import train
+
+    monkeypatch.delenv("COURSE_DEVICE", raising=False)
+    monkeypatch.setattr(train, "_ANNOUNCED", set())
+    for _ in range(2):
+        model = nn.Linear(2, 2)
+        fit(model, [(torch.zeros(4, 2), torch.zeros(4, dtype=torch.long))], epochs=1,
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1), progress=False)
+    out = capsys.readouterr().out
+    assert out.count("fit(): training on cpu") == 1 and "COURSE_DEVICE" in out
+
+
 def test_release_memory_runs_anywhere():
     from course_utils.train import release_memory
 
