@@ -6,9 +6,13 @@ import importlib.metadata
 import importlib.util
 import os
 import platform
-import socket
 import sys
+import threading
+import time
+import urllib.error
+import urllib.request
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from . import assets
 from .checks import TIMING_ONLY_ENV, timing_only
@@ -63,15 +67,70 @@ def _cpu_summary() -> str:
     return f"{platform.machine()}, flags: {', '.join(shown) or 'none of avx2/avx512/amx'}{note}"
 
 
-def network_status(timeout: float = 1.5) -> str:
-    """'online', or 'offline (why)'. Honours COURSE_OFFLINE without touching the network."""
-    if assets.is_offline():
-        return "offline (COURSE_OFFLINE=1: public sources are not used)"
+PYPI = "https://pypi.org/simple/"
+
+
+def public_hosts() -> dict[str, list[str]]:
+    """Each public source's site (scheme and host), with the assets that come from it."""
+    hosts: dict[str, list[str]] = {}
+    for asset in assets.registry().values():
+        if asset.public is None:
+            continue
+        url = asset.public.url or os.environ.get("PIP_INDEX_URL", "").strip() or PYPI
+        parts = urlsplit(url)
+        hosts.setdefault(f"{parts.scheme}://{parts.netloc}/", []).append(asset.name)
+    return hosts
+
+
+def _probe(url: str, timeout: float) -> str:
+    """'' if the site answers (any HTTP status), else why not. Goes through the user's proxy
+    settings (HTTPS_PROXY, HTTP_PROXY, NO_PROXY), as every download of the course does."""
     try:
-        with socket.create_connection(("huggingface.co", 443), timeout=timeout):
-            return "online"
-    except OSError as exc:
-        return f"offline (cannot reach the public sources: {exc.strerror or type(exc).__name__})"
+        opener = urllib.request.build_opener()  # reads the proxy variables now, not at first use
+        with opener.open(urllib.request.Request(url, method="HEAD"), timeout=timeout):
+            return ""
+    except urllib.error.HTTPError:  # the server answered, if only to refuse a HEAD request
+        return ""
+    except urllib.error.URLError as exc:
+        reason = exc.reason
+        return getattr(reason, "strerror", None) or str(reason)
+    except (OSError, ValueError) as exc:
+        return getattr(exc, "strerror", None) or type(exc).__name__
+
+
+def network_status(timeout: float = 3.0) -> dict[str, str]:
+    """Each public source's site -> '' (reachable) or why not. Empty in offline mode, which
+    never touches the network. Sites are probed at once, and the whole check ends within
+    about ``timeout`` seconds even where a name lookup hangs."""
+    if assets.is_offline():
+        return {}
+    results: dict[str, str] = {}
+    threads = []
+    for url in public_hosts():
+        thread = threading.Thread(target=lambda u=url: results.__setitem__(u, _probe(u, timeout)), daemon=True)
+        thread.start()
+        threads.append(thread)
+    deadline = time.monotonic() + timeout + 0.5
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return {url: results.get(url, f"no answer within {timeout:g} s") for url in public_hosts()}
+
+
+def _network_rows(needed: list[str]) -> list[Check]:
+    if assets.is_offline():
+        return [Check("network", "not checked (COURSE_OFFLINE=1: public sources are not used)")]
+    hosts = public_hosts()
+    rows = []
+    for url, problem in network_status().items():
+        host = urlsplit(url).netloc
+        if not problem:
+            rows.append(Check(f"network {host}", "reachable"))
+            continue
+        # Only a problem when an asset this run needs is missing and comes from there.
+        stuck = [n for n in hosts[url] if n in needed and assets.status(n)[0] != "ok"]
+        advice = f"; {', '.join(stuck)} cannot be fetched" if stuck else "; nothing this run needs comes from there"
+        rows.append(Check(f"network {host}", f"not reachable ({problem}){advice}", ok=not stuck))
+    return rows
 
 
 def checks() -> list[Check]:
@@ -113,8 +172,8 @@ def checks() -> list[Check]:
         Check("shared folders", os.pathsep.join(map(str, shared)) if shared else "none (COURSE_SHARED_DATA unset)")
     )
     rows.append(Check("mirror", assets.mirror_location() or "none (COURSE_MIRROR unset)"))
-    rows.append(Check("network", network_status()))
     needed = needed_assets()
+    rows += _network_rows(needed)
     for name in assets.registry():
         state, where = assets.status(name)
         role = "needed" if name in needed else "optional"

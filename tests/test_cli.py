@@ -34,6 +34,19 @@ def test_fetch_without_any_source_fails_with_the_fix(env):
     assert "Traceback" not in done.stderr
 
 
+def test_failed_fetch_says_which_notebooks_need_what_and_which_still_run(env):
+    env["COURSE_BACKBONE"] = "resnet50"
+    done = course_cli("fetch", "sst2", "resnet50-imagenet", "--quiet", env=env)
+    assert done.returncode == 1
+    assert "03_bert_sentiment.ipynb needs sst2" in done.stderr
+    assert "05_negative_transfer.ipynb needs resnet50-imagenet" in done.stderr
+    assert "00_start_here.ipynb needs sst2, resnet50-imagenet" in done.stderr
+    assert "python -m course_utils fetch sst2 resnet50-imagenet" in done.stderr
+    assert "COURSE_BACKBONE=efficientnet_lite0" in done.stderr  # the offline way out for ResNet-50
+    only_text = course_cli("fetch", "sst2", "--quiet", env=env)
+    assert "These run without them: 02_resnet50_freezing.ipynb, 05_negative_transfer.ipynb" in only_text.stderr
+
+
 def test_unknown_asset_name_is_a_message_not_a_traceback(env):
     done = course_cli("fetch", "imagenet", env=env)
     assert done.returncode == 1 and "No asset named 'imagenet'" in done.stderr and "Traceback" not in done.stderr
@@ -52,7 +65,7 @@ def test_doctor_reports_truthfully(env, mirror):
     before = course_cli("doctor", env=env)
     assert before.returncode == 1  # nothing fetched yet into this empty cache
     assert "efficientnet_lite0 (COURSE_BACKBONE=efficientnet_lite0 is set for this run)" in before.stdout
-    assert "offline (COURSE_OFFLINE=1" in before.stdout and "intel-extension-for-pytorch" in before.stdout
+    assert "not checked (COURSE_OFFLINE=1" in before.stdout and "intel-extension-for-pytorch" in before.stdout
     assert "Fix: python -m course_utils fetch" in before.stdout
     assert course_cli("fetch", "--quiet", env=env).returncode == 0
     after = course_cli("doctor", env=env)
