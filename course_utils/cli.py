@@ -18,6 +18,33 @@ def _names(args: argparse.Namespace) -> list[str]:
     return args.names or needed_assets()
 
 
+def missing_summary(missing: list[str]) -> str:
+    """Which notebooks cannot run without the ``missing`` assets, which can, and the one fix."""
+    blocked: dict[str, list[str]] = {}
+    for name in missing:
+        for notebook in assets.get(name).notebooks:
+            blocked.setdefault(notebook, []).append(name)
+    every = sorted({nb for asset in assets.registry().values() for nb in asset.notebooks})
+    lines = [f"Missing: {', '.join(missing)}."]
+    lines += [f"  {nb} needs {', '.join(blocked[nb])}" for nb in sorted(blocked)]
+    runnable = [nb for nb in every if nb not in blocked]
+    if runnable:
+        lines.append(f"  These run without them: {', '.join(runnable)}")
+    names = " ".join(missing)
+    lines += [
+        "Fix, with internet access:",
+        f"    python -m course_utils fetch {names}",
+        "or, with a copy of the course's asset mirror (e.g. ../shared/assets):",
+        f"    COURSE_MIRROR=/path/to/assets python -m course_utils fetch {names}",
+    ]
+    if "resnet50-imagenet" in missing:
+        lines += [
+            "With no internet at all, use the offline vision backbone, whose weights are in the mirror:",
+            "    export COURSE_BACKBONE=efficientnet_lite0   (then fetch again)",
+        ]
+    return "\n".join(lines)
+
+
 def _fetch(args: argparse.Namespace) -> int:
     failed = []
     for name in _names(args):
@@ -27,6 +54,8 @@ def _fetch(args: argparse.Namespace) -> int:
         except CourseError as exc:
             failed.append(name)
             print(f"FAILED  {name}\n{exc}\n", file=sys.stderr)
+    if failed:
+        print(missing_summary(failed), file=sys.stderr)
     return 1 if failed else 0
 
 

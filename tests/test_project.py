@@ -5,31 +5,11 @@ from __future__ import annotations
 import json
 import re
 import sys
+import tomllib
 from pathlib import Path
-
-import yaml
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
-
-
-def _normal(req: str) -> str:
-    return re.sub(r"\s+", "", req).replace('"', "'").lower()
-
-
-def test_environment_yml_names_the_same_dependencies_as_pyproject():
-    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    wanted = {_normal(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"]}
-    wanted = {r for r in wanted if "python_version<'3.11'" not in r}  # conda pins python 3.11
-    env = yaml.safe_load((REPO / "environment.yml").read_text())
-    pip = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict))
-    assert {_normal(r) for r in pip if not r.startswith("-e")} == wanted
-    assert "-e ." in pip and "python=3.11" in env["dependencies"]
 
 
 def test_notebooks_are_committed_without_outputs():
@@ -46,6 +26,26 @@ def test_readme_has_exactly_the_two_setup_commands_and_ci_runs_the_test_one():
     commands = re.findall(r"^make (\w+)$", readme, flags=re.M)
     assert commands[:2] == ["lab", "test"]
     assert "make test" in (REPO / ".ci" / "run").read_text()
+
+
+def _code(path: Path) -> str:
+    return "\n".join("".join(c["source"]) for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code")
+
+
+def test_the_registry_names_exactly_the_notebooks_that_use_each_asset():
+    """`fetch` tells an offline learner which notebooks still run: that list must be right."""
+    from course_utils import assets
+
+    uses = {  # how a notebook's code reaches each asset
+        "hymenoptera": r'fetch\("hymenoptera"\)',
+        "sst2": r"load_sst2\(",
+        "all-MiniLM-L6-v2": r"all-MiniLM-L6-v2",
+        "resnet50-imagenet": r"load_backbone\(",
+        "efficientnet-lite0-imagenet": r"load_backbone\(",
+    }
+    for name, pattern in uses.items():
+        found = {p.name for p in NOTEBOOKS if re.search(pattern, _code(p)) or "needed_assets()" in _code(p)}
+        assert set(assets.get(name).notebooks) == found, name
 
 
 def test_bench_knows_which_notebooks_change_with_the_backbone_and_keeps_other_sections():
@@ -65,3 +65,34 @@ def test_bench_knows_which_notebooks_change_with_the_backbone_and_keeps_other_se
     assert merged == ["| 00_x | 1 s |", "| 01_z | 2 s |", "| 02_y | 4 s |"]
     two = "## offline\n\n| 00_x | 1 s |\n\n## r\n\n| 00_x | 7 s |\n"
     assert bench.section_rows(two, "offline") == ["| 00_x | 1 s |"]
+
+
+def _imports(source: str) -> set[str]:
+    return set(re.findall(r"^\s*(?:from|import)\s+([A-Za-z_]\w*)", source, flags=re.M))
+
+
+def test_every_imported_package_is_declared_learners_get_what_the_notebooks_import():
+    """A package used only because another one happens to pull it in breaks on the next release."""
+    import importlib.metadata
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    runtime = {canonicalize_name(Requirement(r).name) for r in project["dependencies"]}
+    dev = {canonicalize_name(Requirement(r).name) for r in project["optional-dependencies"]["dev"]}
+    providers = importlib.metadata.packages_distributions()
+    local = {"course_utils", "conftest", "bench_notebooks", "install"}
+
+    def undeclared(sources: list[str], allowed: set[str]) -> set[str]:
+        missing = set()
+        for module in set().union(*map(_imports, sources)) - set(sys.stdlib_module_names) - local:
+            dists = {canonicalize_name(d) for d in providers.get(module, [module])}
+            if not dists & allowed:
+                missing.add(f"{module} ({', '.join(sorted(dists))})")
+        return missing
+
+    learner = [p.read_text() for p in (REPO / "course_utils").rglob("*.py")] + [_code(p) for p in NOTEBOOKS]
+    developer = [p.read_text() for d in ("tests", "benchmarks", "tools") for p in (REPO / d).glob("*.py")]
+    assert not undeclared(learner, runtime), "imported by the course but not in [project] dependencies"
+    assert not undeclared(developer, runtime | dev), "imported by tests or tools but not declared"
