@@ -1,36 +1,60 @@
 # Transfer Learning, Hands-On. The two commands in the README:
-#   make lab    set up the environment, fetch the assets, open JupyterLab on notebooks/
-#   make test   the same set-up, then lint and the whole test suite (every notebook included)
-PYTHON ?= python3
-VENV   ?= .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.course-installed
+#   make lab    set up the learner's environment, fetch the assets, open JupyterLab on notebooks/
+#   make test   set up the developer's environment (the learner's plus test tools), lint, run every test
+# Both install the exact versions CI passed with (requirements/tested.txt) into $(VENV).
+PYTHON      ?= python3
+VENV        ?= .venv
+BIN         := $(VENV)/bin
+CONSTRAINTS := requirements/tested.txt
+# On a Linux laptop with internet, a CPU-only PyTorch saves gigabytes (see the README):
+#   make lab TORCH_INDEX=https://download.pytorch.org/whl/cpu
+TORCH_INDEX ?=
+# What `make lab` finally runs; the tests replace it with a no-op.
+LAB         ?= $(BIN)/jupyter lab notebooks/
 
-.PHONY: setup fetch lab test doctor lint bench clean
+NEED_PYTHON = command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: no '$(PYTHON)' found. Install Python 3.11 or newer, then run make again (or name it: make lab PYTHON=python3.11)." >&2; exit 1; }
+INSTALL     = $(PYTHON) tools/install.py --venv $(VENV) --constraints $(CONSTRAINTS) $(if $(TORCH_INDEX),--torch-index $(TORCH_INDEX))
 
-setup: $(STAMP)
+.PHONY: setup setup-dev fetch lab test doctor lint bench constraints clean
 
-# Re-installs only when pyproject.toml changes.
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install -e ".[dev]"
-	touch $@
+setup: $(VENV)/.course-installed
+setup-dev: $(VENV)/.course-installed-dev
+
+# Re-installs only when the dependencies or their tested versions change.
+$(VENV)/.course-installed: pyproject.toml $(CONSTRAINTS)
+	@$(NEED_PYTHON)
+	$(INSTALL)
+
+$(VENV)/.course-installed-dev: pyproject.toml $(CONSTRAINTS)
+	@$(NEED_PYTHON)
+	$(INSTALL) --dev
 
 fetch: setup
 	$(BIN)/python -m course_utils fetch
 
-lab: fetch
-	$(BIN)/jupyter lab notebooks/
+# A failed fetch (e.g. offline) does not keep the learner out: fetch has said which notebooks
+# need which missing asset and the command that fixes it; the others run as they are.
+lab: setup
+	@$(BIN)/python -m course_utils fetch || echo "make lab: opening JupyterLab anyway; see above for what is missing and the fix."
+	$(LAB)
 
-lint: setup
+lint: setup-dev
 	$(BIN)/python -m ruff check .
 
-test: fetch lint
+test: setup-dev lint
+	$(BIN)/python -m course_utils fetch
 	$(BIN)/python -m pytest
 
 doctor: setup
 	$(BIN)/python -m course_utils doctor
+
+# Record the exact versions of a green `make test` as the tested set (commit the result).
+constraints: setup-dev
+	@{ echo "# The exact versions the course's test suite passed with: make setup and .ci/run install with"; \
+	   echo "# 'pip install -c requirements/tested.txt'. Regenerate after a green 'make test': make constraints"; \
+	   echo "# Made with Python $$($(BIN)/python -c 'import platform; print(platform.python_version(), platform.system(), platform.machine())')."; \
+	   $(BIN)/python -m pip freeze --all --exclude-editable | grep -v -i '^transfer-learning-course'; } > $(CONSTRAINTS).new
+	mv $(CONSTRAINTS).new $(CONSTRAINTS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
@@ -38,6 +62,7 @@ clean:
 # Wall time and peak kernel memory per notebook (offline backbone, then ResNet-50 with random
 # weights for timing), written to benchmarks/results.md; then the classic tutorial recipe next to
 # notebook 02's, written to benchmarks/classic_recipe.md.
-bench: fetch
+bench: setup-dev
+	$(BIN)/python -m course_utils fetch
 	$(BIN)/python benchmarks/bench_notebooks.py
 	$(BIN)/python benchmarks/classic_recipe.py
