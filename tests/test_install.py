@@ -129,6 +129,12 @@ def test_make_lab_offline_with_nothing_fetched_still_opens_the_lab_and_says_what
 # ------------------------------------------------------------------------ bad input
 
 
+def test_make_without_the_python_it_needs_says_so(tmp_path):
+    done = make("setup", "PYTHON=python9.99", f"VENV={tmp_path / 'venv'}")
+    assert done.returncode != 0 and "no 'python9.99' found. Install Python 3.11 or newer" in done.stderr
+    assert not (tmp_path / "venv").exists()
+
+
 def test_a_python_too_old_is_named_with_the_fix():
     with pytest.raises(install.InstallError) as err:
         install.check_python((3, 10, 4), "/usr/bin/python3")
