@@ -95,6 +95,7 @@ class Asset:
     notes: str = ""
     size: int = 0
     notebooks: tuple[str, ...] = ()  # the notebooks that cannot run without it
+    offline_alternative: str = ""  # what to do instead when no copy can be had offline
 
     @property
     def description(self) -> str:
@@ -140,6 +141,7 @@ def load_registry(path: Path | None = None) -> dict[str, Asset]:
             notes=entry.get("notes", ""),
             size=entry.get("size", sum(f.size or 0 for f in files)),
             notebooks=tuple(entry.get("notebooks", ())),
+            offline_alternative=entry.get("offline_alternative", ""),
         )
     return assets
 
@@ -427,13 +429,16 @@ def _writable_root(root: Path) -> Path:
     return root
 
 
-def _fix_command(asset: Asset) -> str:
-    return (
-        f"Fix: on a machine with internet access run\n"
-        f"    python -m course_utils fetch {asset.name}\n"
-        f"or, with a copy of the course's asset mirror (e.g. ../shared/assets):\n"
-        f"    COURSE_MIRROR=/path/to/assets python -m course_utils fetch {asset.name}"
-    )
+def fix_command(*missing: Asset) -> str:
+    """The commands that fetch the ``missing`` assets, and any offline alternative they have."""
+    names = " ".join(a.name for a in missing)
+    lines = [
+        "Fix: on a machine with internet access run",
+        f"    python -m course_utils fetch {names}",
+        "or, with a copy of the course's asset mirror (e.g. ../shared/assets):",
+        f"    COURSE_MIRROR=/path/to/assets python -m course_utils fetch {names}",
+    ]
+    return "\n".join(lines + [a.offline_alternative for a in missing if a.offline_alternative])
 
 
 def resolve(asset: str | Asset, *, dest: Path | None = None, progress: bool = True) -> Resolution:
@@ -518,7 +523,7 @@ def fetch(asset: str | Asset, *, dest: Path | None = None, progress: bool = True
     if res.path is None:
         tried = "\n".join(f"  - {line}" for line in res.tried)
         raise AssetUnavailableError(
-            f"Asset {res.asset.description} is not available.\nLooked in:\n{tried}\n{_fix_command(res.asset)}"
+            f"Asset {res.asset.description} is not available.\nLooked in:\n{tried}\n{fix_command(res.asset)}"
         )
     if res.asset.install == "torch-hub" and dest is None:
         _install_torch_hub(res.asset, res.path)

@@ -30,18 +30,7 @@ def missing_summary(missing: list[str]) -> str:
     runnable = [nb for nb in every if nb not in blocked]
     if runnable:
         lines.append(f"  These run without them: {', '.join(runnable)}")
-    names = " ".join(missing)
-    lines += [
-        "Fix, with internet access:",
-        f"    python -m course_utils fetch {names}",
-        "or, with a copy of the course's asset mirror (e.g. ../shared/assets):",
-        f"    COURSE_MIRROR=/path/to/assets python -m course_utils fetch {names}",
-    ]
-    if "resnet50-imagenet" in missing:
-        lines += [
-            "With no internet at all, use the offline vision backbone, whose weights are in the mirror:",
-            "    export COURSE_BACKBONE=efficientnet_lite0   (then fetch again)",
-        ]
+    lines.append(assets.fix_command(*map(assets.get, missing)))
     return "\n".join(lines)
 
 

@@ -106,14 +106,15 @@ def network_status(timeout: float = 3.0) -> dict[str, str]:
         return {}
     results: dict[str, str] = {}
     threads = []
-    for url in public_hosts():
+    hosts = public_hosts()
+    for url in hosts:
         thread = threading.Thread(target=lambda u=url: results.__setitem__(u, _probe(u, timeout)), daemon=True)
         thread.start()
         threads.append(thread)
     deadline = time.monotonic() + timeout + 0.5
     for thread in threads:
         thread.join(max(0.0, deadline - time.monotonic()))
-    return {url: results.get(url, f"no answer within {timeout:g} s") for url in public_hosts()}
+    return {url: results.get(url, f"no answer within {timeout:g} s") for url in hosts}
 
 
 def _network_rows(needed: list[str]) -> list[Check]:

@@ -101,14 +101,8 @@ def _resnet50() -> tuple[nn.Module, Callable, str]:
 
     # The asset layer verifies the file and links it into torch.hub's checkpoint folder,
     # so the standard torchvision call below loads it without a download.
-    try:
-        assets.fetch("resnet50-imagenet")
-    except AssetUnavailableError as exc:
-        raise AssetUnavailableError(
-            f"{exc}\nOr, with no internet at all: use the offline vision backbone, whose weights are in the "
-            "course's asset mirror:\n    export COURSE_BACKBONE=efficientnet_lite0   (then restart the kernel)\n"
-            "or call load_backbone('efficientnet_lite0') in this notebook."
-        ) from None
+    # Offline, its error names the offline backbone (the registry's offline_alternative).
+    assets.fetch("resnet50-imagenet")
     weights = ResNet50_Weights.IMAGENET1K_V1
     return resnet50(weights=weights), _resnet50_transform(), "torchvision ResNet50_Weights.IMAGENET1K_V1"
 

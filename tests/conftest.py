@@ -74,6 +74,13 @@ def course_cli(*args: str, env: dict | None = None, timeout: int = 300) -> subpr
     )
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def snapshot(root: Path) -> dict[str, tuple[int, int, int]]:
     """Size, modification time and mode of ``root`` and everything under it: any write shows."""
     return {

@@ -69,7 +69,7 @@ def test_every_public_source_is_checked_through_the_users_https_proxy(online, mo
 
 
 def test_an_unreachable_source_is_flagged_only_when_a_missing_asset_needs_it(online, clean_env, monkeypatch):
-    monkeypatch.delenv("COURSE_OFFLINE", raising=False)
+    monkeypatch.delenv("COURSE_OFFLINE", raising=False)  # clean_env (an empty cache) sets it again
     monkeypatch.setattr(doctor, "network_status", lambda: dict.fromkeys(doctor.public_hosts(), "refused"))
     rows = {r.name: r for r in doctor._network_rows(["sst2"])}
     assert (

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import free_port
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -220,14 +221,6 @@ def readme_block(after: str) -> list[str]:
     block = re.search(re.escape(after) + r"\s*```\w*\n(.*?)```", text, flags=re.S)
     assert block, f"no command block after {after!r} in the README"
     return [line for line in block[1].splitlines() if line.strip()]
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.slow
