@@ -8,6 +8,7 @@ text notebooks train on.
 from __future__ import annotations
 
 import csv
+from collections import defaultdict
 
 import pandas as pd
 
@@ -18,22 +19,51 @@ SST2_SPLITS = {"train": "train.tsv", "dev": "dev.tsv"}
 SST2_LABELS = ["negative", "positive"]  # label 0, label 1
 
 
-def load_sst2(split: str, *, min_words: int = 0) -> pd.DataFrame:
+def load_sst2(split: str, *, min_words: int = 0, whole_sentences: bool = False) -> pd.DataFrame:
     """GLUE SST-2 ``train`` (67,349 rows) or ``dev`` (872) as a DataFrame (``sentence``, ``label``).
 
-    SST-2's training split also holds short phrases cut from the sentences; ``min_words``
-    keeps only rows with at least that many words (the dev split is whole sentences).
+    SST-2's training split also holds the phrases of each sentence's parse tree ("a copy of a
+    copy"), while the dev split is whole sentences. ``whole_sentences=True`` keeps only the
+    training rows that no longer row contains: the roots of the parse trees, i.e. the original
+    review sentences (6,872 of them; the sentence-level SST-2 training set has 6,920).
+    ``min_words`` keeps only rows with at least that many words.
     """
     if split not in SST2_SPLITS:
         raise ParameterError(f"SST-2 split must be one of {', '.join(map(repr, SST2_SPLITS))}, got {split!r}.")
-    if not isinstance(min_words, int) or min_words < 0:
+    if not isinstance(min_words, int) or isinstance(min_words, bool) or min_words < 0:
         raise ParameterError(f"min_words must be a whole number >= 0, got {min_words!r}.")
+    if not isinstance(whole_sentences, bool):
+        raise ParameterError(f"whole_sentences must be True or False, got {whole_sentences!r}.")
     path = assets.fetch("sst2") / SST2_SPLITS[split]
     df = pd.read_csv(path, sep="\t", quoting=csv.QUOTE_NONE, dtype={"sentence": str, "label": int})
     df["sentence"] = df["sentence"].str.strip()
+    if whole_sentences:
+        df = df[_not_contained(df["sentence"].tolist())]
     if min_words:
         df = df[df["sentence"].str.split().str.len() >= min_words]
     return df.reset_index(drop=True)
+
+
+def _not_contained(rows: list[str]) -> list[bool]:
+    """For each row, whether no longer row contains it as a run of whole words.
+
+    Comparing every pair would take billions of checks; a row can only sit inside rows that share
+    its first three words, so an index from word trigrams to rows narrows the search. Rows under
+    three words are phrases in SST-2 (no review sentence is that short) and are dropped.
+    """
+    words = [row.split() for row in rows]
+    rows_with: dict[tuple[str, ...], set[int]] = defaultdict(set)
+    for i, w in enumerate(words):
+        for j in range(len(w) - 2):
+            rows_with[tuple(w[j : j + 3])].add(i)
+    padded = [f" {' '.join(w)} " for w in words]
+    keep = []
+    for i, w in enumerate(words):
+        inside = len(w) < 3 or any(
+            len(padded[o]) > len(padded[i]) and padded[i] in padded[o] for o in rows_with[tuple(w[:3])]
+        )
+        keep.append(not inside)
+    return keep
 
 
 def balanced_sample(df: pd.DataFrame, per_class: int, seed: int, label: str = "label") -> pd.DataFrame:

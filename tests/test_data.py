@@ -25,6 +25,31 @@ def test_sst2_splits_have_glue_sizes_and_labels(sst2):
     assert 0 < len(sentences) < len(train) and sentences.sentence.str.split().str.len().min() == 5
 
 
+def test_whole_sentences_are_the_rows_no_longer_row_contains(sst2):
+    whole = load_sst2("train", whole_sentences=True)
+    assert len(whole) == 6_872  # the sentence-level SST-2 training set has 6,920 (Socher et al., 2013)
+    words = whole.sentence.str.split().str.len()
+    dev_words = load_sst2("dev").sentence.str.split().str.len()
+    assert abs(words.mean() - dev_words.mean()) < 1  # like the dev split, unlike the phrases
+    phrases = {"a copy of a copy", "visually striking"}
+    assert not phrases & set(whole.sentence)
+    train = load_sst2("train")
+    assert phrases <= set(train.sentence)  # they are training rows, just not whole sentences
+
+
+def test_not_contained_matches_whole_words_only():
+    from course_utils.data import _not_contained
+
+    rows = ["a fine film .", "a fine film", "fine film", "a fine filmmaker 's debut .", "so so", "a fine"]
+    # "a fine film" sits inside "a fine film ."; "a fine" is inside both but also too short
+    assert _not_contained(rows) == [True, False, False, True, False, False]
+
+
+def test_whole_sentences_must_be_a_bool(sst2):
+    with pytest.raises(ParameterError, match="whole_sentences"):
+        load_sst2("train", whole_sentences="yes")
+
+
 @pytest.mark.parametrize("split", ["test", "validation", ""])
 def test_unknown_split_names_the_choices(split, sst2):
     with pytest.raises(ParameterError, match="'train', 'dev'"):
