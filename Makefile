@@ -12,6 +12,10 @@ TORCH_INDEX ?=
 # What `make lab` finally runs; the tests replace it with a no-op.
 LAB         ?= $(BIN)/jupyter lab notebooks/
 
+# Idle PyTorch (OpenMP) threads sleep instead of spinning, so kernels sharing cores slow down
+# only by their fair share (course_utils/threads.py). Every kernel started by make inherits it.
+export OMP_WAIT_POLICY ?= PASSIVE
+
 NEED_PYTHON = command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: no '$(PYTHON)' found. Install Python 3.11 or newer, then run make again (or name it: make lab PYTHON=python3.11)." >&2; exit 1; }
 INSTALL     = $(PYTHON) tools/install.py --venv $(VENV) --constraints $(CONSTRAINTS) $(if $(TORCH_INDEX),--torch-index $(TORCH_INDEX))
 

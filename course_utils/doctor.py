@@ -14,8 +14,9 @@ import urllib.request
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from . import assets
+from . import assets, threads
 from .checks import TIMING_ONLY_ENV, timing_only
+from .errors import ParameterError
 from .models import BACKBONES, choose_backbone
 
 # intel-extension-for-pytorch is retired upstream; its last release needs torch 2.8 and
@@ -134,6 +135,18 @@ def _network_rows(needed: list[str]) -> list[Check]:
     return rows
 
 
+def _threads_row() -> Check:
+    """How many threads the notebooks will use, and whether idle ones sleep (course_utils/threads.py)."""
+    try:
+        cpus = threads.usable_cpus()
+    except ParameterError as exc:
+        return Check("threads", str(exc), ok=False)
+    policy = threads.wait_policy()
+    advice = "" if policy.upper() == "PASSIVE" else " (set it to PASSIVE where kernels share cores)"
+    text = f"notebooks use {cpus} (CPUs this process may use); {threads.WAIT_POLICY_ENV}: {policy}{advice}"
+    return Check("threads", text)
+
+
 def checks() -> list[Check]:
     """Everything the report shows, as (name, value, ok) rows."""
     import psutil
@@ -143,6 +156,7 @@ def checks() -> list[Check]:
     rows = [
         Check("python", sys.version.split()[0]),
         Check("torch", f"{torch.__version__} ({torch.get_num_threads()} threads, {os.cpu_count()} CPUs)"),
+        _threads_row(),
         Check("torchvision", _version("torchvision")),
         Check("transformers", _version("transformers")),
         Check("sentence-transformers", _version("sentence-transformers")),

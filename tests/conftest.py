@@ -16,6 +16,9 @@ REPO = Path(__file__).resolve().parents[1]
 # Notebook kernels started by nbval inherit these: the public sources are never tried.
 for _var in ("COURSE_OFFLINE", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
     os.environ.setdefault(_var, "1")
+# Idle OpenMP threads sleep instead of spinning: a busy CI machine slows notebooks by its fair
+# share, not several times (course_utils/threads.py). Kernels read it when they import torch.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 # Timing-only mode (random vision weights) is for `make bench`: tests always check every claim.
 os.environ.pop("COURSE_TIMING_ONLY", None)
 

@@ -1,0 +1,92 @@
+"""Thread sizing: one PyTorch thread per CPU the process may use, never more (issue 21)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+from conftest import REPO
+
+from course_utils import threads
+from course_utils.errors import ParameterError
+
+
+def write(path, text):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+@pytest.mark.parametrize(
+    ("files", "limit"),
+    [
+        ({"cpu.max": "150000 100000\n"}, 1.5),  # cgroup v2 with a quota
+        ({"cpu.max": "max 100000\n"}, None),  # cgroup v2, unlimited
+        ({"cpu/cpu.cfs_quota_us": "200000\n", "cpu/cpu.cfs_period_us": "100000\n"}, 2.0),  # cgroup v1
+        ({"cpu/cpu.cfs_quota_us": "-1\n", "cpu/cpu.cfs_period_us": "100000\n"}, None),  # v1, unlimited
+        ({}, None),  # no cgroup files at all (macOS, Windows)
+        ({"cpu.max": "garbage\n"}, None),
+    ],
+)
+def test_cgroup_cpu_limit(tmp_path, files, limit):
+    for name, text in files.items():
+        write(tmp_path / name, text)
+    assert threads.cgroup_cpu_limit(tmp_path) == limit
+
+
+def test_a_quota_caps_the_threads_rounding_down(tmp_path, monkeypatch):
+    monkeypatch.delenv(threads.THREADS_ENV, raising=False)
+    write(tmp_path / "cpu.max", "150000 100000\n")  # 1.5 CPUs: 2 threads would each wait
+    assert threads.usable_cpus(tmp_path) == 1
+    write(tmp_path / "cpu.max", "50000 100000\n")  # half a CPU: still one thread
+    assert threads.usable_cpus(tmp_path) == 1
+
+
+def test_without_a_quota_the_affinity_mask_decides(tmp_path, monkeypatch):
+    monkeypatch.delenv(threads.THREADS_ENV, raising=False)
+    assert threads.usable_cpus(tmp_path) == len(os.sched_getaffinity(0))
+
+
+def test_the_override_wins_and_bad_values_are_named(tmp_path, monkeypatch):
+    monkeypatch.setenv(threads.THREADS_ENV, "3")
+    assert threads.usable_cpus(tmp_path) == 3
+    for bad in ("0", "two", "-1", "1.5"):
+        monkeypatch.setenv(threads.THREADS_ENV, bad)
+        with pytest.raises(ParameterError, match=threads.THREADS_ENV):
+            threads.usable_cpus(tmp_path)
+
+
+def test_use_usable_cpus_sets_torch(monkeypatch):
+    import torch
+
+    before = torch.get_num_threads()
+    monkeypatch.setenv(threads.THREADS_ENV, "1")
+    try:
+        assert threads.use_usable_cpus() == 1
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_doctor_shows_the_thread_count_and_wait_policy(monkeypatch):
+    from course_utils import doctor
+
+    monkeypatch.delenv(threads.THREADS_ENV, raising=False)
+    monkeypatch.setenv(threads.WAIT_POLICY_ENV, "PASSIVE")
+    row = doctor._threads_row()
+    assert row.ok and f"use {threads.usable_cpus()}" in row.value and "PASSIVE" in row.value
+    monkeypatch.delenv(threads.WAIT_POLICY_ENV)
+    assert "set it to PASSIVE" in doctor._threads_row().value
+    monkeypatch.setenv(threads.THREADS_ENV, "lots")
+    row = doctor._threads_row()
+    assert not row.ok and threads.THREADS_ENV in row.value
+
+
+def test_make_gives_every_kernel_the_passive_wait_policy():
+    env = {k: v for k, v in os.environ.items() if k != threads.WAIT_POLICY_ENV}
+    shown = subprocess.run(
+        ["make", "-s", "--no-print-directory", "-f", "Makefile", "-f", "-", "show"],
+        input="show:\n\t@echo $$OMP_WAIT_POLICY\n",
+        cwd=REPO, env=env, capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    assert shown == "PASSIVE"
