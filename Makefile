@@ -19,7 +19,7 @@ export OMP_WAIT_POLICY ?= PASSIVE
 NEED_PYTHON = command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: no '$(PYTHON)' found. Install Python 3.11 or newer, then run make again (or name it: make lab PYTHON=python3.11)." >&2; exit 1; }
 INSTALL     = $(PYTHON) tools/install.py --venv $(VENV) --constraints $(CONSTRAINTS) $(if $(TORCH_INDEX),--torch-index $(TORCH_INDEX))
 
-.PHONY: setup setup-dev fetch lab test doctor lint bench bench-busy constraints clean
+.PHONY: setup setup-dev fetch lab test doctor lint bench bench-busy sweep-setfit constraints clean
 
 setup: $(VENV)/.course-installed
 setup-dev: $(VENV)/.course-installed-dev
@@ -78,3 +78,15 @@ bench-busy: setup-dev
 	$(BIN)/python -m course_utils fetch
 	$(BIN)/python benchmarks/bench_notebooks.py notebooks/03_bert_sentiment.ipynb \
 	  notebooks/04_setfit_few_shot.ipynb notebooks/05_negative_transfer.ipynb --load 2
+
+# What SetFit with the course's encoder reaches on SST-2 (notebook 04's evidence): pools x pair
+# budgets x losses x shots x 5 seeds, then the frozen encoder with 1,000 labels per class.
+# About an hour on 2 cores; finished runs are kept in benchmarks/setfit_sweep.csv and skipped.
+SWEEP = $(BIN)/python benchmarks/setfit_sweep.py
+sweep-setfit: setup-dev
+	$(BIN)/python -m course_utils fetch
+	$(SWEEP) --pools sentences phrases5 --shots 8 16 --steps 10 --loss cosine
+	$(SWEEP) --pools sentences --shots 8 16 --steps 5 40 --loss cosine
+	$(SWEEP) --pools sentences --shots 8 16 --steps 40 --loss supcon
+	$(SWEEP) --pools sentences --shots 8 --steps 40 --lr 1e-4 --loss cosine
+	$(SWEEP) --pools sentences --shots 1000 --seeds 0 --steps
