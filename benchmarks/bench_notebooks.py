@@ -135,9 +135,10 @@ def cell_profile(path: Path, nb, samples: list[tuple[float, int]], seconds: floa
             continue
         begin = datetime.fromisoformat(timing["iopub.execute_input"].replace("Z", "+00:00")).timestamp()
         end = datetime.fromisoformat(timing["shell.execute_reply"].replace("Z", "+00:00")).timestamp()
-        during = [rss for t, rss in samples if begin <= t <= end] or [0]
+        during = [rss for t, rss in samples if begin <= t <= end]
+        rss = f"{max(during) / 2**30:.2f}" if during else "-"  # over before the next 50 ms sample
         first = next((line for line in cell.source.splitlines() if line.strip()), "").replace("|", "\\|")[:70]
-        rows.append(f"| {index} | {end - begin:.1f} | {max(during) / 2**30:.2f} | `{first}` |")
+        rows.append(f"| {index} | {end - begin:.1f} | {rss} | `{first}` |")
     return "\n".join(
         [
             f"# Per-cell profile of {path.name}",
