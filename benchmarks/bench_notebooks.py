@@ -180,21 +180,9 @@ class Load:
             proc.join()
 
 
-PROFILE_DIR: Path | None = None  # set by --profile
-
-
-def profile_path(path: Path, config: str) -> Path | None:
-    """Where ``--profile`` writes a notebook's per-cell table (offline configuration only)."""
-    if PROFILE_DIR is None or config != "offline":
-        return None
-    PROFILE_DIR.mkdir(exist_ok=True)
-    return PROFILE_DIR / f"{path.stem}.md"
-
-
 def run_busy(paths: list[Path], n: int, out: Path) -> list[str]:
     """Each notebook alone, then beside ``n`` CPU burners; write the ratio table; return those over 2.5x."""
     os.environ.update(CONFIGS["offline"]["env"])
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     rows, over = [], []
     for path in paths:
         alone, _ = bench(path)
@@ -248,17 +236,20 @@ def replace_section(text: str, title: str, body: str) -> str:
     return "\n".join("## " + s.rstrip("\n") + "\n" for s in sections)
 
 
-def run_config(name: str, paths: list[Path], out: Path) -> list[str]:
-    """Bench ``paths`` under configuration ``name``; write its section of ``out``; return those over budget."""
+def run_config(name: str, paths: list[Path], out: Path, profiles: Path | None = None) -> list[str]:
+    """Bench ``paths`` under configuration ``name``; write its section of ``out``; return those over budget.
+
+    With ``profiles``, the offline configuration also writes each notebook's per-cell table there.
+    """
     config = CONFIGS[name]
     os.environ.update(config["env"])  # kernels inherit this process's environment
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as make lab, the tests and the hub guide set it
     if name != "offline":
         paths = [p for p in paths if uses_backbone(p)]
     rows, over = [], []
     for path in paths:
         try:
-            seconds, gib = bench(path, profile_path(path, name))
+            profile = profiles / f"{path.stem}.md" if profiles and name == "offline" else None
+            seconds, gib = bench(path, profile)
             failed = ""
         except CellExecutionError as exc:  # report it and go on: one broken notebook must not hide the rest
             print(str(exc)[-2000:], file=sys.stderr)
@@ -304,8 +295,10 @@ def main() -> int:
     parser.add_argument("--profile", action="store_true", help="write benchmarks/profiles/<notebook>.md per cell")
     args = parser.parse_args()
     paths = args.notebooks or sorted((REPO / "notebooks").glob("[0-9]*.ipynb"))
-    global PROFILE_DIR
-    PROFILE_DIR = REPO / "benchmarks" / "profiles" if args.profile else None
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # kernels inherit it, as under make, the tests, a hub
+    profiles = REPO / "benchmarks" / "profiles" if args.profile else None
+    if profiles:
+        profiles.mkdir(exist_ok=True)
     if args.load:
         over = run_busy(paths, args.load, args.out)
         print(f"\nwritten to {args.out}" + (f"; over target: {', '.join(over)}" if over else ""))
@@ -313,7 +306,7 @@ def main() -> int:
     over = []
     for name in CONFIGS if args.config == "all" else [args.config]:
         print(f"== {CONFIGS[name]['title']}", flush=True)
-        over += run_config(name, paths, args.out)
+        over += run_config(name, paths, args.out, profiles)
     print(f"\nwritten to {args.out}" + (f"; over budget or failed: {', '.join(over)}" if over else ""))
     return 1 if over else 0
 
