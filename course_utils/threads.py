@@ -16,8 +16,10 @@ Two settings fix it, and the notebooks call :func:`use_usable_cpus` for the firs
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import ParameterError
@@ -71,6 +73,20 @@ def use_usable_cpus() -> int:
     threads = usable_cpus()
     torch.set_num_threads(threads)
     return threads
+
+
+@contextlib.contextmanager
+def torch_threads(n: int | None) -> Iterator[None]:
+    """Run the block with ``n`` PyTorch threads (``None``: leave the count alone), then restore it."""
+    import torch
+
+    previous = torch.get_num_threads()
+    if n is not None:
+        torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
 
 
 def wait_policy() -> str:

@@ -24,6 +24,9 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .errors import ParameterError
+from .threads import torch_threads
+
+SMALL_MODEL = 1_000_000  # trainable parameters below which fit() trains on one thread
 
 
 def seed_everything(seed: int) -> torch.Generator:
@@ -150,6 +153,7 @@ def fit(
     steps once per epoch. Training runs on ``device`` if given, else :func:`pick_device`'s
     choice (the CPU unless ``COURSE_DEVICE`` names another), which is printed once per process;
     the model is returned to the device it came from, so the caller's CPU tensors still fit it.
+    On the CPU, a model with fewer than ``SMALL_MODEL`` trainable parameters trains on one thread.
     """
     if not isinstance(epochs, int) or epochs < 1:
         raise ParameterError(f"epochs must be a whole number of at least 1, got {epochs!r}")
@@ -166,50 +170,54 @@ def fit(
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     sign = 1.0 if monitor == "val_acc" else -1.0  # larger is better after multiplying by sign
     history, best_score, best_state, waited = History(), -math.inf, None, 0
+    # A small model's operations are too short to share: waking a second thread costs more than it
+    # saves (a linear head on cached vectors trained 2x faster on one thread than on two here).
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
 
-    bar = tqdm(range(1, epochs + 1), desc="epochs", disable=not progress, leave=False)
-    for epoch in bar:
-        (train_mode or nn.Module.train)(model)
-        start, seen, loss_sum, correct = time.perf_counter(), 0, 0.0, 0
-        for x, y in train_loader:
-            x, y = x.to(device), y.to(device)
-            optimizer.zero_grad()
-            logits = model(x)
-            loss = loss_fn(logits, y)
-            loss.backward()
-            optimizer.step()
-            history.step_loss.append(loss.item())
-            loss_sum += loss.item() * len(y)
-            correct += (logits.argmax(dim=1) == y).sum().item()
-            seen += len(y)
-        row = {
-            "epoch": epoch,
-            "train_loss": loss_sum / seen,
-            "train_acc": correct / seen,
-            "seconds": time.perf_counter() - start,
-            "lr": optimizer.param_groups[0]["lr"],
-        }
-        if val_loader is not None:
-            metrics = evaluate(model, val_loader, loss_fn, device)
-            row |= {"val_loss": metrics["loss"], "val_acc": metrics["acc"]}
-        if scheduler is not None:
-            scheduler.step()
-        history.epochs.append(row)
-        bar.set_postfix({k: round(v, 4) for k, v in row.items() if k in ("train_loss", "val_loss", "val_acc")})
+    with torch_threads(1 if device.type == "cpu" and trainable < SMALL_MODEL else None):
+        bar = tqdm(range(1, epochs + 1), desc="epochs", disable=not progress, leave=False)
+        for epoch in bar:
+            (train_mode or nn.Module.train)(model)
+            start, seen, loss_sum, correct = time.perf_counter(), 0, 0.0, 0
+            for x, y in train_loader:
+                x, y = x.to(device), y.to(device)
+                optimizer.zero_grad()
+                logits = model(x)
+                loss = loss_fn(logits, y)
+                loss.backward()
+                optimizer.step()
+                history.step_loss.append(loss.item())
+                loss_sum += loss.item() * len(y)
+                correct += (logits.argmax(dim=1) == y).sum().item()
+                seen += len(y)
+            row = {
+                "epoch": epoch,
+                "train_loss": loss_sum / seen,
+                "train_acc": correct / seen,
+                "seconds": time.perf_counter() - start,
+                "lr": optimizer.param_groups[0]["lr"],
+            }
+            if val_loader is not None:
+                metrics = evaluate(model, val_loader, loss_fn, device)
+                row |= {"val_loss": metrics["loss"], "val_acc": metrics["acc"]}
+            if scheduler is not None:
+                scheduler.step()
+            history.epochs.append(row)
+            bar.set_postfix({k: round(v, 4) for k, v in row.items() if k in ("train_loss", "val_loss", "val_acc")})
 
-        score = sign * row[monitor]
-        if score > best_score:
-            best_score, history.best_epoch, waited = score, epoch, 0
-            if restore_best:
-                best_state = copy.deepcopy(model.state_dict())
+            score = sign * row[monitor]
+            if score > best_score:
+                best_score, history.best_epoch, waited = score, epoch, 0
+                if restore_best:
+                    best_state = copy.deepcopy(model.state_dict())
+            else:
+                waited += 1
+                if patience is not None and waited >= patience:
+                    break
+        if restore_best and best_state is not None:
+            model.load_state_dict(best_state)
         else:
-            waited += 1
-            if patience is not None and waited >= patience:
-                break
-    if restore_best and best_state is not None:
-        model.load_state_dict(best_state)
-    else:
-        history.best_epoch = len(history.epochs)
-    bar.close()
+            history.best_epoch = len(history.epochs)
+        bar.close()
     model.to(home)  # trained on a GPU if present, but handed back where the notebook's tensors are
     return history

@@ -90,3 +90,37 @@ def test_make_gives_every_kernel_the_passive_wait_policy():
         cwd=REPO, env=env, capture_output=True, text=True, check=True,
     ).stdout.strip()
     assert shown == "PASSIVE"
+
+
+def test_torch_threads_sets_the_count_for_the_block_and_restores_it():
+    import torch
+
+    before = torch.get_num_threads()
+    with threads.torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    with threads.torch_threads(None):
+        assert torch.get_num_threads() == before
+
+
+def test_fit_trains_a_small_model_on_one_thread_and_a_large_one_on_all():
+    import torch
+    from torch import nn
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from course_utils.train import SMALL_MODEL, fit
+
+    seen = []
+
+    def loss_fn(logits, y):
+        seen.append(torch.get_num_threads())
+        return nn.functional.cross_entropy(logits, y)
+
+    data = DataLoader(TensorDataset(torch.randn(8, 4), torch.tensor([0, 1] * 4)), batch_size=4)
+    torch.set_num_threads(2)
+    small = nn.Linear(4, 2)
+    fit(small, data, epochs=1, optimizer=torch.optim.SGD(small.parameters(), lr=0.1), loss_fn=loss_fn, progress=False)
+    large = nn.Sequential(nn.Linear(4, SMALL_MODEL // 4), nn.Linear(SMALL_MODEL // 4, 2))
+    fit(large, data, epochs=1, optimizer=torch.optim.SGD(large.parameters(), lr=0.1), loss_fn=loss_fn, progress=False)
+    assert seen == [1, 1, 2, 2]
+    assert torch.get_num_threads() == 2
