@@ -185,9 +185,12 @@ def run_busy(paths: list[Path], n: int, out: Path) -> list[str]:
     os.environ.update(CONFIGS["offline"]["env"])
     rows, over = [], []
     for path in paths:
+        os.environ["COURSE_STRICT"] = "1"  # alone, the timing claims must hold
         alone, _ = bench(path)
+        os.environ["COURSE_STRICT"] = "0"  # beside the load they may not: a busy run measures, it does not judge
         with Load(n):
             busy, _ = bench(path)
+        os.environ["COURSE_STRICT"] = "1"
         ratio = busy / alone
         flag = "" if ratio <= BUSY_TARGET else " OVER TARGET"
         over += [f"busy: {path.stem}"] if flag else []
@@ -296,6 +299,7 @@ def main() -> int:
     args = parser.parse_args()
     paths = args.notebooks or sorted((REPO / "notebooks").glob("[0-9]*.ipynb"))
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # kernels inherit it, as under make, the tests, a hub
+    os.environ.setdefault("COURSE_STRICT", "1")  # timing claims are strict in benchmarks, as in CI
     profiles = REPO / "benchmarks" / "profiles" if args.profile else None
     if profiles:
         profiles.mkdir(exist_ok=True)

@@ -107,6 +107,37 @@ def claim(holds: bool, statement: str) -> None:
         raise AssertionError(f"This run does not support the notebook's claim: {statement}")
 
 
+STRICT_ENV = "COURSE_STRICT"
+
+
+def strict_timing() -> bool:
+    """True where a timing claim must hold: in CI (``CI`` set) or with ``COURSE_STRICT=1``.
+
+    ``COURSE_STRICT=0`` turns it off even in CI (the benchmark's busy-machine runs do that).
+    """
+    strict = os.environ.get(STRICT_ENV, "").strip()
+    if strict:
+        return strict != "0"
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false")
+
+
+def timing_claim(holds: bool, statement: str) -> None:
+    """A claim about wall-clock time or a speed ratio: strict in CI and benchmarks, a note elsewhere.
+
+    Seconds depend on everything else the machine is doing; a learner's "Run All" on a busy
+    laptop or a shared hub must not stop because another process took the CPU. Claims about
+    accuracy, counts and parameters use :func:`claim` and stay strict everywhere.
+    """
+    if holds:
+        return
+    if strict_timing():
+        raise AssertionError(f"This run's timings do not support the notebook's claim: {statement}")
+    print(
+        f"Note: this run's timings do not show it: {statement}. Times vary when other programs use the "
+        "CPU; re-run this cell on a quiet machine to see it."
+    )
+
+
 # Small checker builders for the common kinds of answer.
 
 

@@ -95,3 +95,22 @@ def test_timing_only_runs_report_claims_as_not_checked(monkeypatch, capsys):
     assert "claim not checked: feature extraction reaches 90%" in capsys.readouterr().out
     monkeypatch.setenv("COURSE_TIMING_ONLY", "0")
     assert not checks.timing_only()
+
+
+def test_timing_claims_are_strict_in_ci_and_a_note_elsewhere(monkeypatch, capsys):
+    from course_utils.checks import timing_claim
+
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("COURSE_STRICT", raising=False)
+    timing_claim(False, "small batches take longer per epoch")
+    assert "Note: this run's timings do not show it: small batches take longer per epoch" in capsys.readouterr().out
+    timing_claim(True, "anything")
+    assert capsys.readouterr().out == ""
+    for env, value in (("CI", "true"), ("COURSE_STRICT", "1")):
+        monkeypatch.setenv(env, value)
+        with pytest.raises(AssertionError, match="small batches take longer"):
+            timing_claim(False, "small batches take longer per epoch")
+        monkeypatch.delenv(env)
+    monkeypatch.setenv("CI", "true")
+    monkeypatch.setenv("COURSE_STRICT", "0")  # the busy-machine benchmark turns it off
+    timing_claim(False, "anything")
