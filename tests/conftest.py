@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -99,3 +100,20 @@ def set_writable(root: Path, writable: bool) -> None:
             p.chmod(0o755 if writable else 0o555)
         else:
             p.chmod(0o644 if writable else 0o444)
+
+
+# A learner sees only what the lesson prints: a Python warning in a notebook's output fails its
+# cell (course issue 23). Fix the cause where the API asks for an explicit argument; filter in the
+# notebook, with a comment, only what cannot be fixed.
+_WARNING_LINE = re.compile(r"^.*\b[A-Z]\w*Warning: .*$", re.MULTILINE)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    result = yield  # a cell that raised has already failed: nothing more to check
+    outputs = getattr(item, "test_outputs", None) or []  # nbval's cell items keep what the cell printed
+    shown = "".join(out.get("text", "") for out in outputs if out.get("output_type") == "stream")
+    warnings_shown = _WARNING_LINE.findall(shown)
+    if warnings_shown:
+        pytest.fail(f"the cell's output shows a Python warning: {warnings_shown[0].strip()[:300]}", pytrace=False)
+    return result
