@@ -25,7 +25,8 @@ ALLOWED = tomllib.loads((REPO / "tests" / "prose_numbers.toml").read_text())
 RESULTS = (REPO / "benchmarks" / "results.md").read_text()
 
 UNITS = r"%|×|x\b|s\b|seconds?\b|min\b|minutes?\b|hours?\b|GiB\b|MiB\b|GB\b|MB\b|points?\b"
-NUMBER = re.compile(rf"(?<![\w.,])(?<!section )(?<!notebook )(\d[\d,]*(?:\.\d+)?)\s?({UNITS})(?!\s?\d)")  # "8×8" is a shape, not a result
+# A number and its unit; "8×8" is a shape and "section 4 points" a reference, not results.
+NUMBER = re.compile(rf"(?<![\w.,])(?<!section )(?<!notebook )(\d[\d,]*(?:\.\d+)?)\s?({UNITS})(?!\s?\d)")
 CODE_SPAN = re.compile(r"`[^`]*`|\$[^$]*\$")
 CLAIM = re.compile(r"(?:timing_)?claim\((?:.|\n)*?\"([^\"]+)\"\s*,?\s*\)", re.MULTILINE)
 
@@ -105,4 +106,4 @@ def test_each_header_and_the_readme_state_the_study_time_the_notebook_needs(path
     )
     link = f"(notebooks/{path.name})"
     row = next(line for line in (REPO / "README.md").read_text().splitlines() if link in line)
-    assert row.rstrip().endswith(f"| {expected} min |"), f"README's row for {path.stem}: its study column should say {expected} min"
+    assert row.rstrip().endswith(f"| {expected} min |"), f"README's {path.stem} row: study should be {expected} min"
