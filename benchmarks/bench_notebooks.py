@@ -119,8 +119,11 @@ def bench(path: Path, profile: Path | None = None) -> tuple[float, float]:
     text = "".join(out.get("text", "") for out in nb.cells[-1].outputs)
     own, child = (int(v) / 2**20 for v in text.split("MAXRSS_KIB")[1].split()[:2])
     true_peak = max(own, child)  # the tree's peak at one moment is at least the larger of the two
-    print(f"   {path.stem}: kernel's true peak {own:.2f} GiB, largest child {child:.2f} GiB, "
-          f"sampled tree {sampled:.2f} GiB", flush=True)
+    print(
+        f"   {path.stem}: kernel's true peak {own:.2f} GiB, largest child {child:.2f} GiB, "
+        f"sampled tree {sampled:.2f} GiB",
+        flush=True,
+    )
     if profile is not None:
         profile.write_text(cell_profile(path, nb, sampler.samples, seconds, true_peak))
     return seconds, max(true_peak, sampled)

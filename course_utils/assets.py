@@ -281,7 +281,10 @@ def _download(url: str, dest: Path, progress: bool, sha256: str = "") -> None:
     pooch.get_logger().setLevel(logging.WARNING)
     try:
         pooch.retrieve(
-            url, known_hash=f"sha256:{sha256}" if sha256 else None, fname=dest.name, path=dest.parent,
+            url,
+            known_hash=f"sha256:{sha256}" if sha256 else None,
+            fname=dest.name,
+            path=dest.parent,
             progressbar=progress,
         )
     except ValueError as exc:  # pooch's hash mismatch: it has already deleted the bad file

@@ -87,7 +87,11 @@ def test_make_gives_every_kernel_the_passive_wait_policy():
     shown = subprocess.run(
         ["make", "-s", "--no-print-directory", "-f", "Makefile", "-f", "-", "show"],
         input="show:\n\t@echo $$OMP_WAIT_POLICY\n",
-        cwd=REPO, env=env, capture_output=True, text=True, check=True,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     assert shown == "PASSIVE"
 

@@ -139,8 +139,13 @@ def test_fit_says_once_which_device_it_trains_on(monkeypatch, capsys):
     monkeypatch.setattr(train, "_ANNOUNCED", set())
     for _ in range(2):
         model = nn.Linear(2, 2)
-        fit(model, [(torch.zeros(4, 2), torch.zeros(4, dtype=torch.long))], epochs=1,
-            optimizer=torch.optim.SGD(model.parameters(), lr=0.1), progress=False)
+        fit(
+            model,
+            [(torch.zeros(4, 2), torch.zeros(4, dtype=torch.long))],
+            epochs=1,
+            optimizer=torch.optim.SGD(model.parameters(), lr=0.1),
+            progress=False,
+        )
     out = capsys.readouterr().out
     assert out.count("fit(): training on cpu") == 1 and "COURSE_DEVICE" in out
 
