@@ -1,13 +1,20 @@
 """Execute each notebook in a fresh kernel; record wall time and peak kernel memory.
 
 Usage: ``python benchmarks/bench_notebooks.py [NOTEBOOK ...] [--config offline|resnet50-timing]
-[--load N] [--profile]`` (``make bench`` runs both configurations; ``make bench-busy`` the heavy
+[--load N] [--profile] [--keep DIR]`` (``make bench`` runs both configurations; ``make bench-busy`` the heavy
 notebooks with and without load). Peak memory is the kernel's true peak: the maximum resident set
 size the operating system recorded for the kernel process (``getrusage``), or that of its largest
 child process if higher; a 50 ms sampler of the whole process tree is kept as a cross-check
 (sampling misses short peaks), and the table shows the largest of the three. Each
 configuration's Markdown table, with the machine description, replaces its own section of
-``benchmarks/results.md``; ``--profile`` also writes a per-cell table to ``benchmarks/profiles/``.
+``benchmarks/results.md``; ``--profile`` also writes a per-cell table to ``benchmarks/profiles/``,
+and ``--keep DIR`` the executed notebooks, outputs included (what each run printed: accuracies,
+claims).
+
+The machine line of each table includes a one-thread matrix-multiply speed measured before the
+notebooks run: the course's machines share their hosts and their speed varies from day to day
+(the same notebook took 32 s one day and 91 s another), so times are comparable only between
+tables whose calibration figures are close.
 
 ``--load N`` measures a busy machine, as on a shared hub or a classroom server: each notebook runs
 alone, then again beside N processes that burn a CPU each, and the table gives both times and
@@ -100,10 +107,11 @@ MAXRSS_CELL = """import resource as _r
 print("MAXRSS_KIB", _r.getrusage(_r.RUSAGE_SELF).ru_maxrss, _r.getrusage(_r.RUSAGE_CHILDREN).ru_maxrss)"""
 
 
-def bench(path: Path, profile: Path | None = None) -> tuple[float, float]:
+def bench(path: Path, profile: Path | None = None, keep: Path | None = None) -> tuple[float, float]:
     """Run ``path`` in a fresh kernel; return (seconds, true peak kernel memory in GiB).
 
     With ``profile``, also write a per-cell table there: seconds and the largest sampled RSS.
+    With ``keep`` (a folder), also save the executed notebook there.
     """
     nb = nbformat.read(path, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(MAXRSS_CELL))
@@ -116,6 +124,9 @@ def bench(path: Path, profile: Path | None = None) -> tuple[float, float]:
     finally:
         seconds = time.perf_counter() - start
         sampled = sampler.stop() / 2**30
+        if keep is not None:  # also after a failure: the saved outputs show where it stopped
+            keep.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, keep / path.name)
     text = "".join(out.get("text", "") for out in nb.cells[-1].outputs)
     own, child = (int(v) / 2**20 for v in text.split("MAXRSS_KIB")[1].split()[:2])
     true_peak = max(own, child)  # the tree's peak at one moment is at least the larger of the two
@@ -215,6 +226,27 @@ def run_busy(paths: list[Path], n: int, out: Path) -> list[str]:
     return over
 
 
+CALIBRATION = {"gflops": float("nan")}
+
+
+def calibrate(size: int = 1024, repeats: int = 30) -> float:
+    """One thread's float32 matrix-multiply speed in GFLOP/s: a yardstick for this machine's speed today."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        a, b = torch.randn(size, size), torch.randn(size, size)
+        for _ in range(3):  # warm up
+            a @ b
+        start = time.perf_counter()
+        for _ in range(repeats):
+            a @ b
+        return 2 * size**3 * repeats / (time.perf_counter() - start) / 1e9
+    finally:
+        torch.set_num_threads(threads)
+
+
 def machine() -> str:
     import torch
 
@@ -223,6 +255,7 @@ def machine() -> str:
     return (
         f"{cpu}, {os.cpu_count()} CPUs, {mem:.0f} GiB RAM; Python {platform.python_version()}, "
         f"torch {torch.__version__} ({torch.get_num_threads()} threads); "
+        f"calibration: {CALIBRATION['gflops']:.0f} GFLOP/s float32 matmul on one thread; "
         f"vision backbone: {os.environ['COURSE_BACKBONE']}"
         + (" with RANDOM weights (timing only)" if os.environ.get("COURSE_TIMING_ONLY") == "1" else "")
     )
@@ -242,7 +275,9 @@ def replace_section(text: str, title: str, body: str) -> str:
     return "\n".join("## " + s.rstrip("\n") + "\n" for s in sections)
 
 
-def run_config(name: str, paths: list[Path], out: Path, profiles: Path | None = None) -> list[str]:
+def run_config(
+    name: str, paths: list[Path], out: Path, profiles: Path | None = None, keep: Path | None = None
+) -> list[str]:
     """Bench ``paths`` under configuration ``name``; write its section of ``out``; return those over budget.
 
     With ``profiles``, the offline configuration also writes each notebook's per-cell table there.
@@ -255,7 +290,7 @@ def run_config(name: str, paths: list[Path], out: Path, profiles: Path | None = 
     for path in paths:
         try:
             profile = profiles / f"{path.stem}.md" if profiles and name == "offline" else None
-            seconds, gib = bench(path, profile)
+            seconds, gib = bench(path, profile, keep / name if keep else None)
             failed = ""
         except CellExecutionError as exc:  # report it and go on: one broken notebook must not hide the rest
             print(str(exc)[-2000:], file=sys.stderr)
@@ -299,6 +334,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results.md")
     parser.add_argument("--load", type=int, default=0, help="also run each notebook beside N CPU burners")
     parser.add_argument("--profile", action="store_true", help="write benchmarks/profiles/<notebook>.md per cell")
+    parser.add_argument("--keep", type=Path, help="save each executed notebook, outputs included, under this folder")
     args = parser.parse_args()
     paths = args.notebooks or sorted((REPO / "notebooks").glob("[0-9]*.ipynb"))
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # kernels inherit it, as under make, the tests, a hub
@@ -306,6 +342,8 @@ def main() -> int:
     profiles = REPO / "benchmarks" / "profiles" if args.profile else None
     if profiles:
         profiles.mkdir(exist_ok=True)
+    CALIBRATION["gflops"] = calibrate()
+    print(f"calibration: {CALIBRATION['gflops']:.0f} GFLOP/s float32 matmul on one thread", flush=True)
     if args.load:
         over = run_busy(paths, args.load, args.out)
         print(f"\nwritten to {args.out}" + (f"; over target: {', '.join(over)}" if over else ""))
@@ -313,7 +351,7 @@ def main() -> int:
     over = []
     for name in CONFIGS if args.config == "all" else [args.config]:
         print(f"== {CONFIGS[name]['title']}", flush=True)
-        over += run_config(name, paths, args.out, profiles)
+        over += run_config(name, paths, args.out, profiles, args.keep)
     print(f"\nwritten to {args.out}" + (f"; over budget or failed: {', '.join(over)}" if over else ""))
     return 1 if over else 0
 

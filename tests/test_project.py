@@ -65,6 +65,12 @@ def test_bench_knows_which_notebooks_change_with_the_backbone_and_keeps_other_se
     assert merged == ["| 00_x | 1 s |", "| 01_z | 2 s |", "| 02_y | 4 s |"]
     two = "## offline\n\n| 00_x | 1 s |\n\n## r\n\n| 00_x | 7 s |\n"
     assert bench.section_rows(two, "offline") == ["| 00_x | 1 s |"]
+    # The speed yardstick printed with every table: a plausible figure, and the thread count left as it was.
+    import torch
+
+    threads = torch.get_num_threads()
+    assert 0.1 < bench.calibrate(size=256, repeats=5) < 10_000
+    assert torch.get_num_threads() == threads
 
 
 def _imports(source: str) -> set[str]:
