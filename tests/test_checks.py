@@ -30,6 +30,17 @@ def test_unanswered_placeholder_is_not_a_failure_of_the_run():
         assert not fb and fb.status == "unanswered" and "What is 6 x 7?" in repr(fb)
 
 
+def test_a_function_still_to_be_written_is_unanswered_and_a_written_one_is_checked():
+    def classify(sentences): ...
+
+    def written(sentences):
+        return ["positive" for _ in sentences]
+
+    assert checks.check("t.num", classify).status == "unanswered"
+    assert checks.check("t.num", lambda: None).status == "unanswered"
+    assert checks.check("t.num", written).status == "wrong"  # checked, and not 42
+
+
 def test_answer_of_the_wrong_kind_is_feedback_not_an_exception():
     fb = checks.check("t.float", "three")
     assert fb.status == "wrong" and "could not be checked" in repr(fb)
@@ -58,6 +69,47 @@ def test_notebook_01_checkers_accept_the_reference_answers_and_reject_others():
     assert checks.check("01.noisier", "small") and not checks.check("01.noisier", "large")
 
 
+def test_notebook_01_training_loop_exercise_checks_what_the_loop_does():
+    def reference(model, loader, optimizer, loss_fn):
+        model.train()
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            loss = loss_fn(model(xb), yb)
+            loss.backward()
+            optimizer.step()
+
+    def model_zero_grad(model, loader, optimizer, loss_fn):  # resetting through the model is fine too
+        for xb, yb in loader:
+            model.zero_grad()
+            loss_fn(model(xb), yb).backward()
+            optimizer.step()
+
+    def no_zero_grad(model, loader, optimizer, loss_fn):  # gradients pile up from batch to batch
+        for xb, yb in loader:
+            loss_fn(model(xb), yb).backward()
+            optimizer.step()
+
+    def no_step(model, loader, optimizer, loss_fn):  # gradients computed, never applied
+        for xb, yb in loader:
+            optimizer.zero_grad()
+            loss_fn(model(xb), yb).backward()
+
+    def one_batch(model, loader, optimizer, loss_fn):  # not an epoch
+        xb, yb = next(iter(loader))
+        optimizer.zero_grad()
+        loss_fn(model(xb), yb).backward()
+        optimizer.step()
+
+    def crashes(model, loader, optimizer, loss_fn):
+        raise RuntimeError("mat1 and mat2 shapes cannot be multiplied")
+
+    assert checks.check("01.train_epoch", reference).status == "correct"
+    assert checks.check("01.train_epoch", model_zero_grad).status == "correct"
+    for wrong in (no_zero_grad, no_step, one_batch, crashes):
+        fb = checks.check("01.train_epoch", wrong)
+        assert fb.status == "wrong" and "four steps" in repr(fb), wrong.__name__
+
+
 def test_notebook_02_checkers_accept_the_reference_answers_and_reject_others():
     from torch import nn
 
@@ -78,6 +130,24 @@ def test_notebook_02_checkers_accept_the_reference_answers_and_reject_others():
     assert not checks.check("02.freeze", everything_frozen)  # head frozen too
     assert checks.check("02.bn_mode", "eval") and checks.check("02.bn_mode", " Eval ")
     assert not checks.check("02.bn_mode", "train")
+
+    # A head that separates the classes passes; an untrained one, a non-model and a placeholder do not.
+    import torch
+
+    features = torch.cat([torch.full((50, 4), -1.0), torch.full((50, 4), 1.0)])
+    labels = torch.cat([torch.zeros(50, dtype=torch.long), torch.ones(50, dtype=torch.long)])
+    good = nn.Linear(4, 2)
+    with torch.no_grad():
+        good.weight.copy_(torch.tensor([[-1.0] * 4, [1.0] * 4]))
+        good.bias.zero_()
+    constant = nn.Linear(4, 2)
+    with torch.no_grad():
+        constant.weight.zero_()
+        constant.bias.copy_(torch.tensor([1.0, 0.0]))  # always class 0: 50%
+    assert checks.check("02.trained_head", (good, features, labels)).status == "correct"
+    assert checks.check("02.trained_head", (constant, features, labels)).status == "wrong"
+    assert checks.check("02.trained_head", ("a head", features, labels)).status == "wrong"
+    assert checks.check("02.trained_head", (..., features, labels)).status == "unanswered"
 
 
 def test_a_claim_that_holds_is_silent_and_one_that_fails_names_itself(monkeypatch, capsys):

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from torch.utils.data import DataLoader, RandomSampler
+from collections.abc import Callable
+
+import torch
+from sklearn.datasets import load_digits
+from torch import nn
+from torch.utils.data import DataLoader, RandomSampler, TensorDataset
 
 from ..checks import equals, one_of, register
 
@@ -16,6 +21,53 @@ def _drop_last_loader(loader) -> bool:
         and len(loader.dataset) == 150
         and len(loader) == 9
     )
+
+
+class _CountingAdam(torch.optim.Adam):
+    """Adam that counts its updates and its gradient resets, to check a learner's loop by behaviour."""
+
+    def __init__(self, params, **kwargs):
+        super().__init__(params, **kwargs)
+        self.steps, self.resets = 0, 0
+
+    def step(self, closure=None):
+        self.steps += 1
+        return super().step(closure)
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        self.resets += 1
+        super().zero_grad(set_to_none)
+
+
+def _trains_one_epoch(train_epoch: Callable) -> bool:
+    """One call trains a fresh network for one epoch on real digits: an update and a gradient reset per
+    batch, and the loss on 797 digits it never trained on at most half of what it was."""
+    X, y = load_digits(return_X_y=True)
+    X, y = torch.tensor(X / 16.0, dtype=torch.float32), torch.tensor(y)
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 10))
+    resets = []
+
+    def counted_zero_grad(set_to_none: bool = True) -> None:  # model.zero_grad() resets the gradients too
+        resets.append(1)
+        nn.Module.zero_grad(model, set_to_none)
+
+    model.zero_grad = counted_zero_grad
+    loader = DataLoader(
+        TensorDataset(X[:1000], y[:1000]), batch_size=32, shuffle=True, generator=torch.Generator().manual_seed(0)
+    )
+    optimizer = _CountingAdam(model.parameters(), lr=1e-2)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def held_out_loss() -> float:
+        with torch.no_grad():
+            return loss_fn(model(X[1000:]), y[1000:]).item()
+
+    before = held_out_loss()
+    train_epoch(model, loader, optimizer, loss_fn)
+    one_update_per_batch = optimizer.steps == len(loader)
+    fresh_gradients = optimizer.resets + len(resets) >= optimizer.steps  # optimizer's or model's zero_grad
+    return one_update_per_batch and fresh_gradients and held_out_loss() < 0.5 * before
 
 
 register(
@@ -41,4 +93,11 @@ register(
     "Which gives a noisier estimate of the loss, a 'small' or a 'large' batch?",
     one_of("small", "small batch", "a small batch"),
     "look at the spread of batch losses in section 4: it shrinks like 1/sqrt(batch size).",
+)
+register(
+    "01.train_epoch",
+    "Write train_epoch(model, loader, optimizer, loss_fn): one epoch of the training loop over `loader`.",
+    _trains_one_epoch,
+    "once per batch, the four steps of section 3's loop in their order: forget the previous gradients, "
+    "compute the loss of the model's output, backpropagate it, update the weights.",
 )
