@@ -110,6 +110,42 @@ def test_notebook_01_training_loop_exercise_checks_what_the_loop_does():
         assert fb.status == "wrong" and "four steps" in repr(fb), wrong.__name__
 
 
+def test_notebook_03_discriminative_rates_exercise_inspects_the_optimizer_groups():
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification
+
+    from course_utils.exercises import nb03  # noqa: F401
+
+    config = BertConfig(
+        vocab_size=50, hidden_size=8, num_hidden_layers=2, num_attention_heads=2, intermediate_size=16, num_labels=2
+    )
+    model = BertForSequenceClassification(config)  # tiny and random: only its structure matters here
+    model.bert.embeddings.word_embeddings.requires_grad_(False)
+    base = model.bert
+    tiers = [
+        [*model.classifier.parameters(), *base.pooler.parameters()],
+        *[list(layer.parameters()) for layer in reversed(base.encoder.layer)],
+        [p for p in base.embeddings.parameters() if p.requires_grad],
+    ]
+
+    def optimizer(rate):
+        return torch.optim.AdamW([{"params": params, "lr": rate(depth)} for depth, params in enumerate(tiers)])
+
+    right = optimizer(lambda depth: 2e-4 * 0.9**depth)
+    assert checks.check("03.discriminative", (right, model)).status == "correct"
+    for wrong in (
+        optimizer(lambda depth: 2e-4),  # one rate for all
+        optimizer(lambda depth: 2e-4 * 0.9 ** (len(tiers) - 1 - depth)),  # bottom learns fastest
+        torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=2e-4),
+        torch.optim.AdamW(
+            [{"params": params, "lr": 2e-4 * 0.9**d} for d, params in enumerate(tiers[:-1])]
+        ),  # embeddings left out
+        "AdamW",
+    ):
+        assert checks.check("03.discriminative", (wrong, model)).status == "wrong"
+    assert checks.check("03.discriminative", (..., model)).status == "unanswered"
+
+
 def test_notebook_02_checkers_accept_the_reference_answers_and_reject_others():
     from torch import nn
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+
+import torch
 
 from ..checks import equals, register
 
@@ -18,6 +21,32 @@ _CLEAR = {
 def _classifies_clear_sentences(classify: Callable) -> bool:
     labels = list(classify(list(_CLEAR)))
     return [str(label).lower() for label in labels] == list(_CLEAR.values())
+
+
+TOP_LR, LAYER_DECAY = 2e-4, 0.9
+
+
+def _discriminative_rates(answer: tuple) -> bool:
+    """``(optimizer, model)``: every trainable parameter in one group; the head and pooler learn at
+    TOP_LR and each tier below (layer 5, ..., layer 0, then the embeddings) at LAYER_DECAY times the
+    tier above."""
+    optimizer, model = answer
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        return False
+    base = model.base_model
+    tiers = [
+        [*model.classifier.parameters(), *base.pooler.parameters()],
+        *[list(layer.parameters()) for layer in reversed(base.encoder.layer)],
+        [p for p in base.embeddings.parameters() if p.requires_grad],
+    ]
+    expected = {id(p): TOP_LR * LAYER_DECAY**depth for depth, params in enumerate(tiers) for p in params}
+    given: dict[int, float] = {}
+    for group in optimizer.param_groups:
+        for p in group["params"]:
+            if id(p) in given:  # one parameter in two groups: PyTorch refuses this too
+                return False
+            given[id(p)] = group["lr"]
+    return given.keys() == expected.keys() and all(math.isclose(given[k], lr) for k, lr in expected.items())
 
 
 register(
@@ -44,4 +73,12 @@ register(
     _classifies_clear_sentences,
     "tokenize the list with padding=True and return_tensors='pt', run the model under torch.inference_mode(), "
     "take logits.argmax(-1) and map 0/1 to SST2_LABELS.",
+)
+register(
+    "03.discriminative",
+    "Build my_optimizer: AdamW over the ULMFiT model's trainable parameters, the head and pooler at 2e-4 "
+    "and each tier below at 0.9 times the tier above.",
+    _discriminative_rates,
+    "one parameter group per tier, top first, as layer_groups(model) returns them: "
+    "{'params': params, 'lr': 2e-4 * 0.9 ** depth}, with depth counting from 0 at the head.",
 )
