@@ -70,6 +70,8 @@ def test_notebook_01_checkers_accept_the_reference_answers_and_reject_others():
 
 
 def test_notebook_01_training_loop_exercise_checks_what_the_loop_does():
+    import torch
+
     def reference(model, loader, optimizer, loss_fn):
         model.train()
         for xb, yb in loader:
@@ -103,7 +105,9 @@ def test_notebook_01_training_loop_exercise_checks_what_the_loop_does():
     def crashes(model, loader, optimizer, loss_fn):
         raise RuntimeError("mat1 and mat2 shapes cannot be multiplied")
 
+    state = torch.random.get_rng_state()
     assert checks.check("01.train_epoch", reference).status == "correct"
+    assert torch.equal(torch.random.get_rng_state(), state)  # the check leaves the learner's seed alone
     assert checks.check("01.train_epoch", model_zero_grad).status == "correct"
     for wrong in (no_zero_grad, no_step, one_batch, crashes):
         fb = checks.check("01.train_epoch", wrong)
