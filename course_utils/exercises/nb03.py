@@ -28,8 +28,8 @@ TOP_LR, LAYER_DECAY = 2e-4, 0.9
 
 def _discriminative_rates(answer: tuple) -> bool:
     """``(optimizer, model)``: every trainable parameter in one group; the head and pooler learn at
-    TOP_LR and each tier below (layer 5, ..., layer 0, then the embeddings) at LAYER_DECAY times the
-    tier above."""
+    TOP_LR and each tier below (each layer the model has, top first, then any trainable embedding
+    parameters) at LAYER_DECAY times the tier above."""
     optimizer, model = answer
     if not isinstance(optimizer, torch.optim.Optimizer):
         return False
@@ -37,7 +37,7 @@ def _discriminative_rates(answer: tuple) -> bool:
     tiers = [
         [*model.classifier.parameters(), *base.pooler.parameters()],
         *[list(layer.parameters()) for layer in reversed(base.encoder.layer)],
-        [p for p in base.embeddings.parameters() if p.requires_grad],
+        [p for p in base.embeddings.parameters() if p.requires_grad],  # none when a cache stands in
     ]
     expected = {id(p): TOP_LR * LAYER_DECAY**depth for depth, params in enumerate(tiers) for p in params}
     given: dict[int, float] = {}
