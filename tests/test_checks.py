@@ -224,3 +224,39 @@ def test_timing_claims_are_strict_in_ci_and_a_note_elsewhere(monkeypatch, capsys
     monkeypatch.setenv("CI", "true")
     monkeypatch.setenv("COURSE_STRICT", "0")  # the busy-machine benchmark turns it off
     timing_claim(False, "anything")
+
+
+def test_notebook_04_pairs_exercise_checks_the_pairs_the_function_builds():
+    import itertools
+
+    from course_utils.exercises import nb04  # noqa: F401
+
+    def reference(df):
+        rows = list(df.itertuples(index=False))
+        return [(a.sentence, b.sentence, float(a.label == b.label)) for a, b in itertools.combinations(rows, 2)]
+
+    def with_self_pairs(df):
+        rows = list(df.itertuples(index=False))
+        return [(a.sentence, b.sentence, float(a.label == b.label)) for a, b in itertools.product(rows, repeat=2)]
+
+    def both_orders(df):
+        rows = list(df.itertuples(index=False))
+        return [(a.sentence, b.sentence, float(a.label == b.label)) for a, b in itertools.permutations(rows, 2)]
+
+    def targets_flipped(df):
+        return [(a, b, 1.0 - t) for a, b, t in reference(df)]
+
+    def same_class_only(df):
+        return [(a, b, t) for a, b, t in reference(df) if t == 1.0]
+
+    def two_classes_assumed(df):  # "different class" decided by label parity: wrong for a third class
+        rows = list(df.itertuples(index=False))
+        return [(a.sentence, b.sentence, float(a.label % 2 == b.label % 2)) for a, b in itertools.combinations(rows, 2)]
+
+    assert checks.check("04.make_pairs", reference).status == "correct"
+    for wrong in (with_self_pairs, both_orders, targets_flipped, same_class_only, two_classes_assumed, len):
+        assert checks.check("04.make_pairs", wrong).status == "wrong", wrong.__name__
+
+    def make_pairs(df): ...
+
+    assert checks.check("04.make_pairs", make_pairs).status == "unanswered"
