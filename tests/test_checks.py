@@ -260,3 +260,59 @@ def test_notebook_04_pairs_exercise_checks_the_pairs_the_function_builds():
     def make_pairs(df): ...
 
     assert checks.check("04.make_pairs", make_pairs).status == "unanswered"
+
+
+# One right answer and some wrong ones for every exercise whose checker compares a value; the
+# exercises that check behaviour have their own tests above. The last test keeps this complete.
+VALUE_ANSWERS = {
+    "03.head_params": (770, [768, 772, "770 parameters"]),
+    "03.steps": (126, [125, 63, 128]),
+    "03.pad_mask": (0, [1, "1", "padding"]),
+    "04.pairs": (496, [480, 992, 256]),
+    "04.same_pairs": (240, [256, 120, 496]),
+    "04.chance": (444 / 872, [0.5, 428 / 872, 444]),
+    "05.gain": (0.71 - 0.78, [0.07, 0.78 - 0.71 + 1, -0.7]),
+    "05.sign": ("positive", ["negative", "zero", "-"]),
+    "05.lower_lr": ("hurt", ["help", "helped", "no change"]),
+}
+
+
+def test_every_value_exercise_accepts_its_answer_and_rejects_near_misses():
+    from course_utils.exercises import nb03, nb04, nb05  # noqa: F401
+
+    for key, (right, wrongs) in VALUE_ANSWERS.items():
+        assert checks.check(key, right).status == "correct", key
+        for wrong in wrongs:
+            assert checks.check(key, wrong).status == "wrong", (key, wrong)
+        assert checks.check(key, ...).status == "unanswered", key
+
+
+def test_notebook_03_classify_exercise_runs_the_learners_function_on_clear_sentences():
+    from course_utils.exercises import nb03
+
+    def reference(sentences):
+        return [nb03._CLEAR[s] for s in sentences]
+
+    def always_positive(sentences):
+        return ["positive"] * len(sentences)
+
+    def swapped(sentences):
+        return ["negative" if label == "positive" else "positive" for label in reference(sentences)]
+
+    def one_answer(sentences):
+        return "positive"
+
+    assert checks.check("03.classify", reference).status == "correct"
+    for wrong in (always_positive, swapped, one_answer, len):
+        assert checks.check("03.classify", wrong).status == "wrong", wrong.__name__
+
+
+def test_every_registered_exercise_is_tested_with_wrong_answers_here():
+    import importlib
+    from pathlib import Path
+
+    for n in range(1, 6):
+        importlib.import_module(f"course_utils.exercises.nb0{n}")
+    this_file = Path(__file__).read_text()
+    untested = [key for key in checks._EXERCISES if key.startswith("0") and f'"{key}"' not in this_file]
+    assert not untested, f"exercises with no right/wrong-answer test in tests/test_checks.py: {untested}"
