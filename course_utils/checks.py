@@ -4,6 +4,13 @@ A notebook declares its exercises once (``checks.register``) and each exercise c
 ``check("01.iterations", answer)``. The result shows as a coloured line and is truthy only when
 the answer is right, so a solution cell can say ``assert check(...)`` and the tests, which run
 the solutions, fail if a checker ever rejects a right answer.
+
+Hints come as a ladder: the idea first, then the tool, then the line to write. A wrong answer
+shows the first rung only; ``hint("01.iterations")`` climbs one rung per call, so a learner
+takes exactly as much help as they need.
+
+Predictions (``predict`` before an experiment, ``reveal`` after it) record a learner's guess
+and compare it with what the run measured.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from __future__ import annotations
 import html
 import math
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +30,7 @@ class Exercise:
     key: str
     question: str
     checker: Checker
-    hint: str
+    hints: tuple[str, ...]  # the ladder: idea, then tool, then the line to write
 
 
 @dataclass(frozen=True)
@@ -31,18 +38,32 @@ class Feedback:
     """The verdict on one answer; truthy only when correct."""
 
     key: str
-    status: str  # "correct", "wrong", "unanswered", "error"
+    status: str  # "correct", "wrong", "unanswered", "error", "hint", "prediction"
     message: str
 
     def __bool__(self) -> bool:
         return self.status == "correct"
 
     def __repr__(self) -> str:
-        marks = {"correct": "Correct", "wrong": "Not yet", "unanswered": "Not answered yet", "error": "Could not check"}
+        marks = {
+            "correct": "Correct",
+            "wrong": "Not yet",
+            "unanswered": "Not answered yet",
+            "error": "Could not check",
+            "hint": "Hint",
+            "prediction": "Prediction",
+        }
         return f"[{self.key}] {marks[self.status]}: {self.message}"
 
     def _repr_html_(self) -> str:
-        colors = {"correct": "#e6f4ea", "wrong": "#fdecea", "unanswered": "#f1f3f4", "error": "#fff4e5"}
+        colors = {
+            "correct": "#e6f4ea",
+            "wrong": "#fdecea",
+            "unanswered": "#f1f3f4",
+            "error": "#fff4e5",
+            "hint": "#e8f0fe",
+            "prediction": "#f3e8fd",
+        }
         return (
             f'<div style="background:{colors[self.status]}; padding:6px 10px; border-radius:4px">'
             f"{html.escape(repr(self))}</div>"
@@ -50,13 +71,39 @@ class Feedback:
 
 
 _EXERCISES: dict[str, Exercise] = {}
+_RUNGS_SHOWN: dict[str, int] = {}  # how far up each exercise's hint ladder the learner has climbed
 
 
-def register(key: str, question: str, checker: Checker, hint: str) -> Exercise:
-    """Declare an exercise (re-registering a key replaces it, so cells can be re-run)."""
-    exercise = Exercise(key, question, checker, hint)
+def register(key: str, question: str, checker: Checker, hints: str | Sequence[str]) -> Exercise:
+    """Declare an exercise with its hint ladder (re-registering a key replaces it, so cells can be re-run)."""
+    ladder = (hints,) if isinstance(hints, str) else tuple(hints)
+    if not ladder:
+        raise ValueError(f"exercise {key!r} needs at least one hint")
+    exercise = Exercise(key, question, checker, ladder)
     _EXERCISES[key] = exercise
     return exercise
+
+
+def _unknown(key: str) -> Feedback:
+    known = ", ".join(sorted(_EXERCISES)) or "none yet (run the cell that registers them)"
+    return Feedback(key, "error", f"there is no exercise {key!r}; registered: {known}")
+
+
+def _first_rung(exercise: Exercise) -> str:
+    more = f" (more help: hint({exercise.key!r}))" if len(exercise.hints) > 1 else ""
+    return f"Hint 1 of {len(exercise.hints)}: {exercise.hints[0]}{more}"
+
+
+def hint(key: str) -> Feedback:
+    """The next rung of exercise ``key``'s hint ladder; the last rung repeats once reached."""
+    exercise = _EXERCISES.get(key)
+    if exercise is None:
+        return _unknown(key)
+    rung = min(_RUNGS_SHOWN.get(key, 0), len(exercise.hints) - 1)
+    _RUNGS_SHOWN[key] = rung + 1
+    last = rung == len(exercise.hints) - 1
+    tail = " (the last hint)" if last else f" (next: hint({key!r}) again)"
+    return Feedback(key, "hint", f"{rung + 1} of {len(exercise.hints)}: {exercise.hints[rung]}{tail}")
 
 
 def _stub(*args: Any, **kwargs: Any) -> None: ...
@@ -81,17 +128,56 @@ def check(key: str, answer: Any) -> Feedback:
     """Check ``answer`` against exercise ``key``; always returns, never raises."""
     exercise = _EXERCISES.get(key)
     if exercise is None:
-        known = ", ".join(sorted(_EXERCISES)) or "none yet (run the cell that registers them)"
-        return Feedback(key, "error", f"there is no exercise {key!r}; registered: {known}")
+        return _unknown(key)
     if unanswered(answer):
         return Feedback(key, "unanswered", f"replace the ... with your answer. {exercise.question}")
     try:
         correct = bool(exercise.checker(answer))
     except Exception as exc:  # a learner's answer of the wrong kind must not crash the notebook
-        return Feedback(key, "wrong", f"that answer could not be checked ({type(exc).__name__}). Hint: {exercise.hint}")
+        return Feedback(
+            key, "wrong", f"that answer could not be checked ({type(exc).__name__}). {_first_rung(exercise)}"
+        )
     if correct:
         return Feedback(key, "correct", "well done.")
-    return Feedback(key, "wrong", f"Hint: {exercise.hint}")
+    return Feedback(key, "wrong", _first_rung(exercise))
+
+
+# Predict, then run: a learner's guess is recorded before the experiment and compared after it.
+
+_PREDICTIONS: dict[str, str] = {}
+
+
+def _normal(text: Any) -> str:
+    return " ".join(str(text).lower().split())
+
+
+def predict(key: str, guess: Any, choices: Sequence[str]) -> Feedback:
+    """Record the learner's guess for experiment ``key`` (one of ``choices``) before it runs.
+
+    ``...`` means no guess: that is recorded too, so the comparison afterwards says so instead of
+    pretending. A guess outside the choices is refused with the list, never a traceback.
+    """
+    options = ", ".join(repr(c) for c in choices)
+    if unanswered(guess):
+        _PREDICTIONS.pop(key, None)
+        return Feedback(key, "unanswered", f"no prediction made; replace the ... with one of {options}.")
+    normal = {_normal(c): c for c in choices}
+    if _normal(guess) not in normal:
+        _PREDICTIONS.pop(key, None)
+        return Feedback(key, "error", f"{guess!r} is not one of {options}; pick one and run this cell again.")
+    _PREDICTIONS[key] = normal[_normal(guess)]
+    return Feedback(key, "prediction", f"recorded {_PREDICTIONS[key]!r}. Now run the experiment.")
+
+
+def reveal(key: str, measured: str, detail: str = "") -> Feedback:
+    """Compare the recorded guess for ``key`` with the ``measured`` outcome (one of the same choices)."""
+    shown = f"this run measured {measured!r}" + (f" ({detail})" if detail else "")
+    guess = _PREDICTIONS.get(key)
+    if guess is None:
+        return Feedback(key, "unanswered", f"no prediction was recorded; {shown}.")
+    if _normal(guess) == _normal(measured):
+        return Feedback(key, "correct", f"you predicted {guess!r} and {shown}: your prediction held.")
+    return Feedback(key, "wrong", f"you predicted {guess!r} but {shown}: worth working out why before moving on.")
 
 
 # Claims a notebook makes about its own results ("feature extraction reaches 90%").

@@ -79,30 +79,50 @@ register(
     "01.iterations",
     "How many iterations make one epoch over the 1,257-row digits training split at batch size 64?",
     equals(20),
-    "an epoch needs enough batches to cover every row once; the last one may be short. Try math.ceil.",
+    (
+        "an epoch is one pass over every row; each iteration takes one batch.",
+        "the last batch may be shorter than 64 but still counts: round the division up.",
+        "math.ceil(1257 / 64)",
+    ),
 )
 register(
     "01.total_steps",
     "How many optimizer steps do 5 epochs over 1,000 samples at batch size 32 with drop_last=True take?",
     equals(155),
-    "with drop_last the short batch is skipped: 1000 // 32 iterations per epoch, then times the epochs.",
+    (
+        "count the iterations in one epoch, then multiply by the epochs.",
+        "drop_last=True skips the short batch at the end, so round the division down.",
+        "(1000 // 32) * 5",
+    ),
 )
 register(
     "01.loader",
     "Build `loader_3`: a shuffling DataLoader over `small_train` with batch size 16 that drops the short batch.",
     _drop_last_loader,
-    "DataLoader(small_train, batch_size=16, shuffle=True, drop_last=True): 150 // 16 = 9 iterations.",
+    (
+        "three settings matter: the batch size, shuffling, and what happens to the last short batch.",
+        "torch.utils.data.DataLoader takes batch_size, shuffle and drop_last arguments.",
+        "loader_3 = DataLoader(small_train, batch_size=16, shuffle=True, drop_last=True)",
+    ),
 )
 register(
     "01.noisier",
     "Which gives a noisier estimate of the loss, a 'small' or a 'large' batch?",
     one_of("small", "small batch", "a small batch"),
-    "look at the spread of batch losses in section 4: it shrinks like 1/sqrt(batch size).",
+    (
+        "a batch's loss is an average over the batch: how does an average of few numbers vary?",
+        "look at the spread of batch losses in section 4: it shrinks like 1/sqrt(batch size).",
+    ),
 )
 register(
     "01.train_epoch",
     "Write train_epoch(model, loader, optimizer, loss_fn): one epoch of the training loop over `loader`.",
     _trains_one_epoch,
-    "once per batch, the four steps of section 3's loop in their order: forget the previous gradients, "
-    "compute the loss of the model's output, backpropagate it, update the weights.",
+    (
+        "once per batch, four steps in order: forget the previous gradients, compute the loss of the "
+        "model's output, backpropagate it, update the weights.",
+        "the tools: optimizer.zero_grad(), loss_fn(model(xb), yb), loss.backward(), optimizer.step().",
+        "model.train(); then for xb, yb in loader: optimizer.zero_grad(); loss = loss_fn(model(xb), yb); "
+        "loss.backward(); optimizer.step()",
+    ),
 )

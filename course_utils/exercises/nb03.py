@@ -53,32 +53,52 @@ register(
     "03.head_params",
     "How many trainable parameters does a 2-class linear head on MiniLM's 384-number sentence vectors have?",
     equals(770),
-    "one weight per (input, output) pair plus one bias per output.",
+    (
+        "a linear layer has one weight per (input, output) pair plus one bias per output.",
+        "inputs = 384 numbers, outputs = 2 classes: weights + biases.",
+    ),
 )
 register(
     "03.steps",
     "How many optimizer steps do 2 epochs over 1,000 sentences at batch size 16 take (last batch kept)?",
     equals(126),
-    "steps per epoch = ceil(sentences / batch size); multiply by the epochs.",
+    (
+        "count the steps in one epoch, then multiply by the epochs.",
+        "the last, short batch is kept, so round the division up: math.ceil(1000 / 16) per epoch.",
+    ),
 )
 register(
     "03.pad_mask",
     "Which attention_mask value marks a [PAD] position, 0 or 1?",
     lambda answer: str(answer).strip() == "0",
-    "the mask says which positions attention may look at; padding must be ignored.",
+    (
+        "the mask says which positions attention may look at.",
+        "padding carries no meaning: attention must ignore it. Which value switches a position off?",
+    ),
 )
 register(
     "03.classify",
     "Write classify(sentences) returning 'positive' or 'negative' for each sentence, using the fine-tuned model.",
     _classifies_clear_sentences,
-    "tokenize the list with padding=True and return_tensors='pt', run the model under torch.inference_mode(), "
-    "take logits.argmax(-1) and map 0/1 to SST2_LABELS.",
+    (
+        "three steps: turn the sentences into token ids, run the fine-tuned model, turn its scores into labels.",
+        "tokenizer(sentences, padding=True, truncation=True, return_tensors='pt'); the model returns .logits; "
+        "the larger logit wins, and SST2_LABELS names the classes 0 and 1.",
+        "finetuned.eval(); with torch.inference_mode(): logits = finetuned(**tokenizer(...)).logits; "
+        "return [SST2_LABELS[i] for i in logits.argmax(-1).tolist()]",
+    ),
 )
 register(
     "03.discriminative",
     "Build my_optimizer: AdamW over the ULMFiT model's trainable parameters, the head and pooler at 2e-4 "
     "and each tier below at 0.9 times the tier above.",
     _discriminative_rates,
-    "one parameter group per tier, top first, as layer_groups(model) returns them: "
-    "{'params': params, 'lr': 2e-4 * 0.9 ** depth}, with depth counting from 0 at the head.",
+    (
+        "discriminative fine-tuning gives each depth its own learning rate: lower layers hold more general "
+        "features and should move less.",
+        "AdamW accepts a list of parameter groups, each a dict with its own 'params' and 'lr'; "
+        "layer_groups(ulmfit) returns (name, params) tiers, top first.",
+        "torch.optim.AdamW([{'params': params, 'lr': 2e-4 * 0.9**depth} "
+        "for depth, (_, params) in enumerate(layer_groups(ulmfit))])",
+    ),
 )
