@@ -35,3 +35,7 @@ class AssetUnavailableError(AssetError):
 
 class CacheNotWritableError(AssetError):
     """The cache folder cannot be created or written to."""
+
+
+class InputError(CourseError, ValueError):
+    """A learner's own input (a photo, a sentence, a path) cannot be used as it is; the message says why."""

@@ -128,3 +128,74 @@ class BatchExplorer:
             bundle.update(self.widget._repr_mimebundle_() or {})
         bundle["text/plain"] = self.plan.summary()  # never a widget repr
         return bundle
+
+
+class ClassifyBox:
+    """Classify the learner's own input: an upload button and a path box (``kind="image"``) or a text
+    area (``kind="text"``), wired to ``classify``, which returns a prediction or raises a CourseError.
+
+    ``submit(value)`` does what a click does and returns the HTML shown, so tests drive the same path
+    as a learner. Where widgets are not rendered, the cell shows a line saying how to use the box.
+    """
+
+    _HELP = {
+        "image": "upload a photo, or type the path of an image file and press Enter",
+        "text": "type a sentence and press 'classify'",
+    }
+
+    def __init__(self, classify, kind: str = "image"):
+        if kind not in self._HELP:
+            raise ParameterError(f"kind must be 'image' or 'text', got {kind!r}")
+        self.classify, self.kind = classify, kind
+        self.shown = ""
+        self._widget = None
+
+    def submit(self, value) -> str:
+        """Classify ``value`` (a path, uploaded bytes or a sentence) and show the result or the problem."""
+        from .errors import CourseError
+
+        try:
+            result = self.classify(value)
+        except CourseError as exc:  # bad input: one sentence, in red, and the box keeps working
+            self.shown = f'<div style="color:#b00020">{html.escape(str(exc))}</div>'
+        else:
+            self.shown = result._repr_html_() if hasattr(result, "_repr_html_") else html.escape(repr(result))
+        if self._widget is not None:
+            self.view.value = self.shown
+        return self.shown
+
+    def _on_upload(self, change) -> None:
+        files = change["new"]
+        if files:  # ipywidgets 8: a tuple of dicts with the file's name and its bytes as "content"
+            self.submit(bytes(files[0]["content"]))
+
+    def _build(self):
+        import ipywidgets as w
+
+        self.view = w.HTML(self.shown)
+        if self.kind == "image":
+            self.upload = w.FileUpload(accept="image/*", multiple=False, description="upload a photo")
+            self.upload.observe(self._on_upload, names="value")
+            self.path = w.Text(placeholder="or type a path, then press Enter", continuous_update=False)
+            self.path.observe(lambda change: self.submit(change["new"]), names="value")
+            controls = [w.HBox([self.upload, self.path])]
+        else:
+            self.text = w.Textarea(placeholder="type a sentence", layout=w.Layout(width="480px"))
+            self.button = w.Button(description="classify")
+            self.button.on_click(lambda _button: self.submit(self.text.value))
+            controls = [self.text, self.button]
+        return w.VBox([*controls, self.view])
+
+    @property
+    def widget(self):
+        if self._widget is None:
+            self._widget = self._build()
+        return self._widget
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        note = f"Your own {self.kind}: {self._HELP[self.kind]} (in a live notebook)."
+        bundle = {"text/html": f"<div>{html.escape(note)}</div>{self.shown}"}
+        with contextlib.suppress(ImportError):
+            bundle.update(self.widget._repr_mimebundle_() or {})
+        bundle["text/plain"] = note  # never a widget repr with a memory address
+        return bundle

@@ -161,7 +161,8 @@ def test_notebook_02_checkers_accept_the_reference_answers_and_reject_others():
         model.fc = nn.Linear(4, 2)
         return model
 
-    assert checks.check("02.head_params", 4098) and not checks.check("02.head_params", 4096)
+    assert checks.check("02.head_params", 10245) and not checks.check("02.head_params", 4098)
+    assert not checks.check("02.head_params", 10240)
     frozen = model_with_head()
     frozen.body.requires_grad_(False)
     assert checks.check("02.freeze", frozen)
@@ -265,12 +266,12 @@ def test_notebook_04_pairs_exercise_checks_the_pairs_the_function_builds():
 # One right answer and some wrong ones for every exercise whose checker compares a value; the
 # exercises that check behaviour have their own tests above. The last test keeps this complete.
 VALUE_ANSWERS = {
-    "03.head_params": (770, [768, 772, "770 parameters"]),
-    "03.steps": (126, [125, 63, 128]),
+    "03.head_params": (1155, [1152, 770, 1158, "1155 parameters"]),
+    "03.steps": (141, [140, 126, 47, 144]),
     "03.pad_mask": (0, [1, "1", "padding"]),
     "04.pairs": (496, [480, 992, 256]),
     "04.same_pairs": (240, [256, 120, 496]),
-    "04.chance": (444 / 872, [0.5, 428 / 872, 444]),
+    "04.chance": (428 / 872, [0.5, 444 / 872, 428]),
     "05.gain": (0.71 - 0.78, [0.07, 0.78 - 0.71 + 1, -0.7]),
     "05.sign": ("positive", ["negative", "zero", "-"]),
     "05.lower_lr": ("hurt", ["help", "helped", "no change"]),
@@ -316,3 +317,231 @@ def test_every_registered_exercise_is_tested_with_wrong_answers_here():
     this_file = Path(__file__).read_text()
     untested = [key for key in checks._EXERCISES if key.startswith("0") and f'"{key}"' not in this_file]
     assert not untested, f"exercises with no right/wrong-answer test in tests/test_checks.py: {untested}"
+
+
+def test_a_wrong_answer_shows_the_first_hint_only_and_hint_climbs_the_ladder():
+    checks.register("t.ladder", "3 + 4?", checks.equals(7), ("the idea", "the tool", "the line"))
+    fb = checks.check("t.ladder", 6)
+    assert fb.status == "wrong" and "the idea" in repr(fb) and "the tool" not in repr(fb)
+    assert "hint('t.ladder')" in repr(fb)  # says where more help is
+    rungs = [repr(checks.hint("t.ladder")) for _ in range(4)]
+    assert all(word in rung for word, rung in zip(("the idea", "the tool", "the line", "the line"), rungs, strict=True))
+    assert "last hint" in rungs[2] and "the tool" not in rungs[0]
+    assert checks.check("t.ladder", 6).status == "wrong" and "the tool" not in repr(checks.check("t.ladder", 6))
+    assert checks.hint("nope").status == "error"
+
+
+def test_every_exercise_has_a_ladder_and_no_first_hint_gives_the_answer_away():
+    import importlib
+
+    for n in range(1, 6):
+        importlib.import_module(f"course_utils.exercises.nb0{n}")
+    course = {key: ex for key, ex in checks._EXERCISES.items() if key.startswith("0")}
+    assert all(len(ex.hints) >= 2 for ex in course.values()), [k for k, ex in course.items() if len(ex.hints) < 2]
+    answers = {**{k: right for k, (right, _) in VALUE_ANSWERS.items()}, "01.iterations": 20, "01.total_steps": 155}
+    answers |= {"01.noisier": "small", "02.head_params": 10245, "02.bn_mode": "eval"}
+    for key, right in answers.items():
+        shown = str(round(right, 3)) if isinstance(right, float) else str(right)
+        first = course[key].hints[0]
+        assert shown not in first.replace(",", ""), (key, first)  # "4,098" counts as a leak too
+
+
+def test_a_prediction_is_recorded_then_compared_and_a_missing_one_says_so():
+    choices = ("beats", "ties", "loses")
+    assert checks.predict("t.pred", ..., choices).status == "unanswered"
+    assert checks.reveal("t.pred", "beats").status == "unanswered"  # none recorded: says so, no verdict
+    bad = checks.predict("t.pred", "wins", choices)
+    assert bad.status == "error" and "'beats'" in repr(bad)
+    assert checks.predict("t.pred", " Beats ", choices).status == "prediction"
+    held = checks.reveal("t.pred", "beats", "+0.02")
+    assert held.status == "correct" and "+0.02" in repr(held)
+    checks.predict("t.pred", "loses", choices)
+    missed = checks.reveal("t.pred", "beats")
+    assert missed.status == "wrong" and "'loses'" in repr(missed) and "'beats'" in repr(missed)
+    checks.predict("t.pred", ..., choices)  # taking a guess back leaves nothing recorded
+    assert checks.reveal("t.pred", "beats").status == "unanswered"
+
+
+def test_notebook_05_frozen_gain_is_checked_against_section_2s_table():
+    import pandas as pd
+
+    from course_utils.exercises import nb05  # noqa: F401
+
+    table = {"digits, other images": 0.178, "pixel-shuffled digits": -0.226}
+    runs = pd.DataFrame([{"source": s, "seed": 0, "gain, frozen": g} for s, g in table.items()])
+    bodies = {(name, 0): name for name in table}  # the learner's function receives the body: here, its name
+
+    def reference(body, seed):
+        return table[body] + 0.01  # a probe with other settings lands close, not exactly
+
+    def raw_accuracy(body, seed):
+        return table[body] + 0.764  # forgot to subtract the scratch score
+
+    def broken(body, seed):
+        raise ValueError("shapes do not match")
+
+    assert checks.check("05.frozen_gain", (reference, bodies, runs)).status == "correct"
+    for wrong in (raw_accuracy, lambda body, seed: -table[body], broken):
+        assert checks.check("05.frozen_gain", (wrong, bodies, runs)).status == "wrong"
+
+
+def test_notebook_05_own_source_must_be_new_and_well_formed():
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    images, labels = rng.random((200, 64)), rng.integers(0, 10, 200)
+    known = {"digits": (images, labels)}
+    shifted = np.roll(images.reshape(-1, 8, 8), 1, axis=2).reshape(-1, 64)
+    assert checks.check("05.own_source", ((shifted, labels), known)).status == "correct"
+    assert checks.check("05.own_source", ((images, labels % 2), known)).status == "correct"  # a new question
+    wrongs = [
+        (images.copy(), labels.copy()),  # one of the notebook's sources again
+        (images.reshape(-1, 8, 8), labels),  # not 64 values per row
+        (shifted, labels.astype(float)),  # labels must be class numbers
+        (shifted, labels - 1),  # a negative class number
+        (shifted * 16, labels),  # pixels outside [0, 1]
+        (shifted[:50], labels[:50]),  # too few images
+        (shifted, np.zeros(200, int)),  # one class: nothing to learn
+        "shifted digits",
+    ]
+    for wrong in wrongs:
+        assert checks.check("05.own_source", (wrong, known)).status == "wrong"
+    assert checks.check("05.own_source", (..., known)).status == "unanswered"
+
+
+def test_notebook_05_rehearsal_runs_the_learners_choice_on_three_seeds():
+    def forgetting(seed, rehearse, store_size=80):  # a stand-in: more stored examples, less forgetting
+        return {"source acc after": min(0.95, 0.70 + 0.012 * store_size - 0.01 * seed)}
+
+    assert checks.check("05.rehearsal", (20, forgetting)).status == "correct"
+    for wrong in (10, 30, 80, 0, "20", 20.0, True):  # too few, over the cap of 25, or not a count
+        assert checks.check("05.rehearsal", (wrong, forgetting)).status == "wrong", wrong
+
+
+def test_notebook_04_descriptions_must_beat_the_notebooks_on_the_pool():
+    from course_utils.exercises import nb04  # noqa: F401
+
+    theirs = {"negative": ["a negative movie review"], "positive": ["a positive movie review"]}
+    scores = {"a bad, boring film": 0.732, "a negative movie review": 0.700, "boring": 0.639}
+
+    def pool_zero_shot(descriptions):  # a stand-in scorer: the score of the negative phrase
+        negative = descriptions["negative"]
+        return scores[negative if isinstance(negative, str) else negative[0]]
+
+    better = {"negative": ["a bad, boring film"], "positive": ["a good, enjoyable film"]}
+    assert checks.check("04.descriptions", (better, theirs, pool_zero_shot)).status == "correct"
+    plain_strings = {"negative": "a bad, boring film", "positive": "fun"}  # one phrase each, not in a list
+    assert checks.check("04.descriptions", (plain_strings, theirs, pool_zero_shot))
+    wrongs = [
+        theirs,  # the notebook's own: no better
+        {"negative": ["boring"], "positive": ["great"]},  # worse
+        {"negative": ["a bad, boring film"]},  # a label missing
+        {"negative": [], "positive": ["good"]},  # no phrase
+        {"negative": ["a bad, boring film"], "positive": [""]},  # an empty phrase
+        {"bad": ["a bad, boring film"], "good": ["good"]},  # not SST-2's label names
+        ["a bad, boring film", "a good film"],
+    ]
+    for wrong in wrongs:
+        assert checks.check("04.descriptions", (wrong, theirs, pool_zero_shot)).status == "wrong", wrong
+
+
+def test_notebook_04_prototypes_are_class_means_in_label_order():
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    sentences = [f"s{i}" for i in range(200)]
+    pool_emb = {s: rng.normal(size=8) for s in sentences}
+    shots = {
+        key: pd.DataFrame({"sentence": sentences[: 2 * key[0]], "label": [0, 1] * key[0]})
+        for key in ((8, 0), (16, 1), (64, 2))
+    }
+
+    def reference(df):
+        return np.stack([np.mean([pool_emb[s] for s in df.sentence[df.label == c]], axis=0) for c in (0, 1)])
+
+    def swapped(df):
+        return reference(df)[::-1]
+
+    def all_rows_mean(df):
+        return np.stack([np.mean([pool_emb[s] for s in df.sentence], axis=0)] * 2)
+
+    def first_example(df):  # one-shot's nearest example, not the mean
+        return np.stack([pool_emb[df.sentence[df.label == c].iloc[0]] for c in (0, 1)])
+
+    assert checks.check("04.prototypes", (reference, pool_emb, shots)).status == "correct"
+    assert checks.check("04.prototypes", (lambda df: 3 * reference(df), pool_emb, shots))  # rescaled: same classes
+    for wrong in (swapped, all_rows_mean, first_example, lambda df: reference(df)[:1], lambda df: "prototypes"):
+        assert checks.check("04.prototypes", (wrong, pool_emb, shots)).status == "wrong"
+
+
+def test_notebook_01_step_budget_trains_the_learners_choice():
+
+    assert checks.check("01.step_budget", (256, 1e-2)).status == "correct"
+    for wrong in ((16, 1e-3), (64, 1e-2), (256, 0.5), (0, 1e-2), (256, 0), (256.0, 1e-2), ("256", 1e-2), (True, 0.01)):
+        assert checks.check("01.step_budget", wrong).status == "wrong", wrong
+    assert nb01.step_budget_accuracy(256, 1e-2, 0) == nb01.step_budget_accuracy(256, 1e-2, 0)  # seeded
+
+
+def test_notebook_02_new_head_is_checked_on_both_architectures():
+    from torch import nn
+
+    from course_utils.exercises import nb02  # noqa: F401
+
+    def reference(model, head_attr, num_classes):
+        setattr(model, head_attr, nn.Linear(getattr(model, head_attr).in_features, num_classes))
+        return model
+
+    def in_place(model, head_attr, num_classes):  # returns nothing: changing the model is enough
+        reference(model, head_attr, num_classes)
+
+    def fixed_width(model, head_attr, num_classes):
+        setattr(model, head_attr, nn.Linear(2048, num_classes))  # right for ResNet-50 only
+
+    def fc_only(model, head_attr, num_classes):
+        model.fc = nn.Linear(2048, num_classes)
+
+    def resets_everything(model, head_attr, num_classes):
+        for p in model.parameters():
+            nn.init.zeros_(p)
+        return reference(model, head_attr, num_classes)
+
+    def extra_layer(model, head_attr, num_classes):
+        width = getattr(model, head_attr).in_features
+        setattr(model, head_attr, nn.Sequential(nn.Linear(width, 64), nn.Linear(64, num_classes)))
+
+    assert checks.check("02.new_head", reference).status == "correct"
+    assert checks.check("02.new_head", in_place).status == "correct"
+    for wrong in (fixed_width, fc_only, resets_everything, extra_layer):
+        assert checks.check("02.new_head", wrong).status == "wrong", wrong.__name__
+
+
+def test_notebook_03_train_top_is_checked_on_a_tiny_bert_for_several_depths():
+    from course_utils.exercises import nb03  # noqa: F401
+
+    def reference(model, k):
+        model.requires_grad_(False)
+        layers = model.base_model.encoder.layer
+        for part in [*layers[len(layers) - k :], model.base_model.pooler, model.classifier]:
+            part.requires_grad_(True)
+
+    def negative_slice(model, k):  # layers[-0:] is every layer: wrong for k = 0
+        model.requires_grad_(False)
+        for part in [*model.base_model.encoder.layer[-k:], model.base_model.pooler, model.classifier]:
+            part.requires_grad_(True)
+
+    def bottom_layers(model, k):
+        model.requires_grad_(False)
+        for part in [*model.base_model.encoder.layer[:k], model.base_model.pooler, model.classifier]:
+            part.requires_grad_(True)
+
+    def forgets_the_pooler(model, k):
+        reference(model, k)
+        model.base_model.pooler.requires_grad_(False)
+
+    def freezes_nothing(model, k):
+        return model
+
+    assert checks.check("03.train_top", reference).status == "correct"
+    for wrong in (negative_slice, bottom_layers, forgets_the_pooler, freezes_nothing):
+        assert checks.check("03.train_top", wrong).status == "wrong", wrong.__name__

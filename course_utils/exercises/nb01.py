@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import torch
 from sklearn.datasets import load_digits
+from sklearn.model_selection import train_test_split
 from torch import nn
 from torch.utils.data import DataLoader, RandomSampler, TensorDataset
 
@@ -124,5 +125,60 @@ register(
         "the tools: optimizer.zero_grad(), loss_fn(model(xb), yb), loss.backward(), optimizer.step().",
         "model.train(); then for xb, yb in loader: optimizer.zero_grad(); loss = loss_fn(model(xb), yb); "
         "loss.backward(); optimizer.step()",
+    ),
+)
+
+
+STEP_BUDGET, STEP_TARGET, STEP_SEEDS = 30, 0.93, (0, 1, 2)
+
+
+def step_budget_accuracy(batch_size: int, lr: float, seed: int) -> float:
+    """Validation accuracy of section 3's network after STEP_BUDGET Adam steps on the full training split."""
+    X, y = load_digits(return_X_y=True)
+    X, y = torch.tensor(X / 16.0, dtype=torch.float32), torch.tensor(y)
+    X_train, X_val, y_train, y_val = train_test_split(X, y, test_size=0.3, stratify=y, random_state=0)
+    with torch.random.fork_rng():  # seeded, without moving the learner's own random state
+        torch.manual_seed(seed)
+        model = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+        g, steps = torch.Generator().manual_seed(seed), 0
+        while steps < STEP_BUDGET:
+            for idx in torch.randperm(len(X_train), generator=g).split(batch_size):
+                loss = nn.functional.cross_entropy(model(X_train[idx]), y_train[idx])
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                steps += 1
+                if steps == STEP_BUDGET:
+                    break
+    with torch.no_grad():
+        return (model(X_val).argmax(1) == y_val).float().mean().item()
+
+
+def _meets_step_budget(choice: tuple) -> bool:
+    """``(batch_size, learning_rate)``: STEP_TARGET validation accuracy within STEP_BUDGET steps, every seed."""
+    batch_size, lr = choice
+    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 1 <= batch_size <= 1257:
+        print("the batch size must be a whole number from 1 to 1,257 (the training split)")
+        return False
+    if not isinstance(lr, int | float) or not 0 < lr <= 1:
+        print("the learning rate must be a number above 0 and at most 1")
+        return False
+    accs = [step_budget_accuracy(batch_size, float(lr), seed) for seed in STEP_SEEDS]
+    print(f"after {STEP_BUDGET} steps, validation accuracy on seeds {list(STEP_SEEDS)}: {[round(a, 3) for a in accs]}")
+    return min(accs) >= STEP_TARGET
+
+
+register(
+    "01.step_budget",
+    f"Choose (batch_size, learning_rate) that reach {STEP_TARGET:.0%} validation accuracy within {STEP_BUDGET} "
+    "optimizer steps on every seed.",
+    _meets_step_budget,
+    (
+        "the budget counts steps, not epochs: how good can a single step's gradient estimate be, and how "
+        "far should each step go?",
+        "section 4: a larger batch gives a less noisy gradient per step; with few steps, a learning rate "
+        "well above Adam's 1e-3 default uses each of them more. step_budget_accuracy(b, lr, seed) tries one.",
+        "my_choice = (256, 1e-2)",
     ),
 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
@@ -30,11 +32,11 @@ def _head_reaches_90(answer: tuple) -> bool:
 
 register(
     "02.head_params",
-    "How many trainable parameters does a new 2-class head on ResNet-50's 2048 features have?",
-    equals(4098),
+    "How many trainable parameters does a new 5-class head on ResNet-50's 2048 features have?",
+    equals(10245),
     (
         "a Linear layer has one weight per (input, output) pair plus one bias per output.",
-        "inputs = 2048 features, outputs = 2 classes: weights + biases.",
+        "inputs = 2048 features, outputs = 5 classes: weights + biases.",
     ),
 )
 register(
@@ -66,5 +68,44 @@ register(
         "a DataLoader over TensorDataset(F_train, y_train) with shuffling, Adam, and section 4's fit().",
         "my_head = nn.Linear(F_train.shape[1], 2); fit(my_head, loader, epochs=15, "
         "optimizer=torch.optim.Adam(my_head.parameters(), lr=1e-3))",
+    ),
+)
+
+
+def _replaces_the_head(replace_head: Callable) -> bool:
+    """On both course architectures and for 3 and 5 classes: a new Linear head with the old input width
+    and k outputs, the model's output has k scores, and no other weight changed."""
+    from ..models import build_architecture
+
+    for name, attr in (("resnet50", "fc"), ("efficientnet_lite0", "classifier")):
+        with torch.random.fork_rng():
+            torch.manual_seed(0)
+            model = build_architecture(name).eval()
+        width = getattr(model, attr).in_features
+        body = {n: p.detach().clone() for n, p in model.named_parameters() if not n.startswith(attr + ".")}
+        for k in (3, 5):
+            returned = replace_head(model, attr, k)
+            model = returned if isinstance(returned, nn.Module) else model  # returning it or changing in place
+            head = getattr(model, attr)
+            if not (isinstance(head, nn.Linear) and head.in_features == width and head.out_features == k):
+                return False
+            with torch.inference_mode():
+                if model.eval()(torch.zeros(1, 3, 224, 224)).shape != (1, k):
+                    return False
+            kept = dict(model.named_parameters())
+            if any(n not in kept or not torch.equal(kept[n], p) for n, p in body.items()):
+                return False
+    return True
+
+
+register(
+    "02.new_head",
+    "Write replace_head(model, head_attr, num_classes): a new, trainable linear head for num_classes classes.",
+    _replaces_the_head,
+    (
+        "the body stays as it is; only the last layer changes: same number of inputs, one output per class.",
+        "getattr(model, head_attr).in_features is the width of the features; setattr(model, head_attr, ...) "
+        "installs a new nn.Linear.",
+        "setattr(model, head_attr, nn.Linear(getattr(model, head_attr).in_features, num_classes)); return model",
     ),
 )

@@ -51,20 +51,20 @@ def _discriminative_rates(answer: tuple) -> bool:
 
 register(
     "03.head_params",
-    "How many trainable parameters does a 2-class linear head on MiniLM's 384-number sentence vectors have?",
-    equals(770),
+    "How many trainable parameters does a 3-class linear head on MiniLM's 384-number sentence vectors have?",
+    equals(1155),
     (
         "a linear layer has one weight per (input, output) pair plus one bias per output.",
-        "inputs = 384 numbers, outputs = 2 classes: weights + biases.",
+        "inputs = 384 numbers, outputs = 3 classes: weights + biases.",
     ),
 )
 register(
     "03.steps",
-    "How many optimizer steps do 2 epochs over 1,000 sentences at batch size 16 take (last batch kept)?",
-    equals(126),
+    "How many optimizer steps do 3 epochs over 1,500 sentences at batch size 32 take (last batch kept)?",
+    equals(141),
     (
         "count the steps in one epoch, then multiply by the epochs.",
-        "the last, short batch is kept, so round the division up: math.ceil(1000 / 16) per epoch.",
+        "the last, short batch is kept, so round the division up: math.ceil(1500 / 32) per epoch.",
     ),
 )
 register(
@@ -100,5 +100,46 @@ register(
         "layer_groups(ulmfit) returns (name, params) tiers, top first.",
         "torch.optim.AdamW([{'params': params, 'lr': 2e-4 * 0.9**depth} "
         "for depth, (_, params) in enumerate(layer_groups(ulmfit))])",
+    ),
+)
+
+
+def _tiny_classifier() -> torch.nn.Module:
+    """A 4-layer BERT classifier with random weights: the same module names as MiniLM's, built in milliseconds."""
+    from transformers import BertConfig, BertForSequenceClassification
+
+    config = BertConfig(
+        vocab_size=50, hidden_size=8, num_hidden_layers=4, num_attention_heads=2, intermediate_size=16, num_labels=2
+    )
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        return BertForSequenceClassification(config)
+
+
+def _trains_only_the_top(train_top: Callable) -> bool:
+    """For k = 0, 1, 3 and 4 on a fresh model each: exactly the top k layers, the pooler and the head train."""
+    for k in (0, 1, 3, 4):
+        model = _tiny_classifier()
+        returned = train_top(model, k)
+        model = returned if isinstance(returned, torch.nn.Module) else model
+        base, layers = model.base_model, model.base_model.encoder.layer
+        top = [*model.classifier.parameters(), *base.pooler.parameters()]
+        top += [p for layer in list(layers)[len(layers) - k :] for p in layer.parameters()]
+        if {id(p) for p in model.parameters() if p.requires_grad} != {id(p) for p in top}:
+            return False
+    return True
+
+
+register(
+    "03.train_top",
+    "Write train_top(model, k): freeze the model, then let the top k encoder layers, the pooler and the head train.",
+    _trains_only_the_top,
+    (
+        "start from everything frozen, then switch training back on for the parts that should learn: "
+        "the head, the pooler, and the last k layers.",
+        "p.requires_grad_(False) freezes a parameter; model.base_model.encoder.layer lists the layers bottom "
+        "first, so the top k are layer[len(layer) - k:]; model.base_model.pooler and model.classifier are the rest.",
+        "model.requires_grad_(False); then for part in [*layers[len(layers) - k:], base.pooler, model.classifier]: "
+        "part.requires_grad_(True)",
     ),
 )

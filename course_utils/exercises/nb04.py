@@ -57,11 +57,11 @@ register(
 )
 register(
     "04.chance",
-    "What accuracy does always answering 'positive' get on the 872 SST-2 dev sentences (444 positive)?",
-    close_to(444 / 872, abs_=0.002),
+    "What accuracy does always answering 'negative' get on the 872 SST-2 dev sentences (428 negative)?",
+    close_to(428 / 872, abs_=0.002),
     (
-        "answering 'positive' every time is right exactly on the positive sentences.",
-        "divide the number of positive dev sentences by the number of dev sentences.",
+        "answering 'negative' every time is right exactly on the negative sentences.",
+        "divide the number of negative dev sentences by the number of dev sentences.",
     ),
 )
 register(
