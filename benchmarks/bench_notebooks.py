@@ -64,7 +64,9 @@ CONFIGS = {
     "resnet50-timing": {
         "title": "ResNet-50 configuration, timing only: random weights, accuracy claims not checked",
         "env": {"COURSE_BACKBONE": "resnet50", "COURSE_TIMING_ONLY": "1"},
-        "budgets": {"02_resnet50_freezing": (360, 2.0)},
+        # 05 runs ResNet-50 over 400 images in section 6 and, since issue 15, about 25 s of hands-on
+        # exercises: 197 s on 2026-11-27 (a slow day), within the course's 240 s per notebook.
+        "budgets": {"02_resnet50_freezing": (360, 2.0), "05_negative_transfer": (240, 1.5)},
     },
 }
 
