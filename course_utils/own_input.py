@@ -61,8 +61,14 @@ class Prediction:
         return f"<b>{html.escape(self.label)}</b><table>{rows}</table>{notes}"
 
 
+def _shown(path: Any) -> str:
+    """A path short enough for a one-line message."""
+    text = str(path)
+    return text if len(text) <= 100 else f"{text[:45]}...{text[-45:]}"
+
+
 def _describe(source: Any) -> str:
-    return f"'{source}'" if isinstance(source, str | os.PathLike) else "the uploaded file"
+    return f"'{_shown(source)}'" if isinstance(source, str | os.PathLike) else "the uploaded file"
 
 
 def _cap(text: str) -> str:
@@ -76,17 +82,24 @@ def _read_bytes(source: str | os.PathLike | bytes | bytearray | memoryview) -> b
         path = Path(source).expanduser()
         if not str(source).strip():
             raise InputError("No image given: upload a photo or type the path of an image file.")
-        if not path.exists():
+        try:  # a name too long or a folder the kernel may not read raise OSError, not just "missing"
+            exists, is_dir = path.exists(), path.is_dir()
+            size = path.stat().st_size if exists else 0
+        except OSError as exc:
+            raise InputError(f"'{_shown(path)}' could not be opened ({exc.strerror or exc}).") from None
+        if not exists:
             where = "" if path.is_absolute() else f" (a relative path starts from {Path.cwd()})"
-            raise InputError(f"There is no file '{path}': check the path{where}.")
-        if path.is_dir():
-            raise InputError(f"'{path}' is a folder: give the path of one image file inside it.")
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise InputError(f"'{path}' is larger than {MAX_FILE_BYTES // 2**20} MB: use a smaller copy of the photo.")
+            raise InputError(f"There is no file '{_shown(path)}': check the path{where}.")
+        if is_dir:
+            raise InputError(f"'{_shown(path)}' is a folder: give the path of one image file inside it.")
+        if size > MAX_FILE_BYTES:
+            raise InputError(
+                f"'{_shown(path)}' is larger than {MAX_FILE_BYTES // 2**20} MB: use a smaller copy of the photo."
+            )
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise InputError(f"'{path}' could not be read ({exc.strerror or exc}).") from None
+            raise InputError(f"'{_shown(path)}' could not be read ({exc.strerror or exc}).") from None
     else:
         raise InputError(f"Expected a file path or the bytes of an image, got {type(source).__name__}.")
     if not data:

@@ -367,9 +367,10 @@ def test_notebook_05_frozen_gain_is_checked_against_section_2s_table():
 
     from course_utils.exercises import nb05  # noqa: F401
 
-    table = {"digits, other images": 0.178, "pixel-shuffled digits": -0.226}
-    runs = pd.DataFrame([{"source": s, "seed": 0, "gain, frozen": g} for s, g in table.items()])
-    bodies = {(name, 0): name for name in table}  # the learner's function receives the body: here, its name
+    table = {("digits, other images", 0): 0.178, ("pixel-shuffled digits", 0): -0.226}
+    table[("digits, other images", 1)] = 0.110
+    runs = pd.DataFrame([{"source": s, "seed": seed, "gain, frozen": g} for (s, seed), g in table.items()])
+    bodies = {key: key for key in table}  # the learner's function receives the body: here, its key
 
     def reference(body, seed):
         return table[body] + 0.01  # a probe with other settings lands close, not exactly
@@ -377,11 +378,14 @@ def test_notebook_05_frozen_gain_is_checked_against_section_2s_table():
     def raw_accuracy(body, seed):
         return table[body] + 0.764  # forgot to subtract the scratch score
 
+    def seed_zero_only(body, seed):  # always scores seed 0's labels
+        return table[body[0], 0]
+
     def broken(body, seed):
         raise ValueError("shapes do not match")
 
     assert checks.check("05.frozen_gain", (reference, bodies, runs)).status == "correct"
-    for wrong in (raw_accuracy, lambda body, seed: -table[body], broken):
+    for wrong in (raw_accuracy, lambda body, seed: -table[body], broken, seed_zero_only):
         assert checks.check("05.frozen_gain", (wrong, bodies, runs)).status == "wrong"
 
 
@@ -394,6 +398,7 @@ def test_notebook_05_own_source_must_be_new_and_well_formed():
     shifted = np.roll(images.reshape(-1, 8, 8), 1, axis=2).reshape(-1, 64)
     assert checks.check("05.own_source", ((shifted, labels), known)).status == "correct"
     assert checks.check("05.own_source", ((images, labels % 2), known)).status == "correct"  # a new question
+    assert checks.check("05.own_source", ((images, labels < 5), known)).status == "correct"  # yes/no labels
     wrongs = [
         (images.copy(), labels.copy()),  # one of the notebook's sources again
         (images.reshape(-1, 8, 8), labels),  # not 64 values per row

@@ -94,6 +94,7 @@ def _bad_inputs(tmp_path):
         "folder": (tmp_path / "folder", "is a folder"),
         "blank path": ("  ", "No image given"),
         "a number": (42, "Expected a file path"),
+        "a name too long": (tmp_path / ("x" * 300 + ".jpg"), "could not be opened"),
     }
 
 

@@ -87,7 +87,8 @@ def _replaces_the_head(replace_head: Callable) -> bool:
             returned = replace_head(model, attr, k)
             model = returned if isinstance(returned, nn.Module) else model  # returning it or changing in place
             head = getattr(model, attr)
-            if not (isinstance(head, nn.Linear) and head.in_features == width and head.out_features == k):
+            shaped = isinstance(head, nn.Linear) and head.in_features == width and head.out_features == k
+            if not (shaped and all(p.requires_grad for p in head.parameters())):  # a new head must learn
                 return False
             with torch.inference_mode():
                 if model.eval()(torch.zeros(1, 3, 224, 224)).shape != (1, k):
