@@ -85,7 +85,35 @@ class BatchPlan:
         return self.to_html()
 
 
-class BatchExplorer:
+class _LiveWidget:
+    """A live ipywidgets view, built on first display, with a static rendering where widgets are not
+    shown (nbval, a plain viewer). Subclasses give ``_build()`` and ``_static()``."""
+
+    _widget = None
+
+    def _build(self):
+        raise NotImplementedError
+
+    def _static(self) -> tuple[str, str]:
+        """The (text, HTML) rendering shown without a live kernel."""
+        raise NotImplementedError
+
+    @property
+    def widget(self):
+        if self._widget is None:
+            self._widget = self._build()
+        return self._widget
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        text, markup = self._static()
+        bundle = {"text/html": markup}
+        with contextlib.suppress(ImportError):  # without ipywidgets the static rendering is all there is
+            bundle.update(self.widget._repr_mimebundle_() or {})
+        bundle["text/plain"] = text  # never a widget repr with a memory address
+        return bundle
+
+
+class BatchExplorer(_LiveWidget):
     """Sliders for dataset size, batch size and epochs, with the resulting plan.
 
     In a live notebook it shows ipywidgets; where widgets are not rendered (nbval, a plain
@@ -116,21 +144,11 @@ class BatchExplorer:
         self.plan = BatchPlan(self.n_samples.value, self.batch_size.value, self.epochs.value, self.drop_last.value)
         self.view.value = self.plan.to_html()
 
-    @property
-    def widget(self):
-        if self._widget is None:
-            self._widget = self._build()
-        return self._widget
-
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
-        bundle = {"text/plain": self.plan.summary(), "text/html": self.plan.to_html()}
-        with contextlib.suppress(ImportError):  # without ipywidgets the static rendering is all there is
-            bundle.update(self.widget._repr_mimebundle_() or {})
-        bundle["text/plain"] = self.plan.summary()  # never a widget repr
-        return bundle
+    def _static(self) -> tuple[str, str]:
+        return self.plan.summary(), self.plan.to_html()
 
 
-class ClassifyBox:
+class ClassifyBox(_LiveWidget):
     """Classify the learner's own input: an upload button and a path box (``kind="image"``) or a text
     area (``kind="text"``), wired to ``classify``, which returns a prediction or raises a CourseError.
 
@@ -186,16 +204,6 @@ class ClassifyBox:
             controls = [self.text, self.button]
         return w.VBox([*controls, self.view])
 
-    @property
-    def widget(self):
-        if self._widget is None:
-            self._widget = self._build()
-        return self._widget
-
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+    def _static(self) -> tuple[str, str]:
         note = f"Your own {self.kind}: {self._HELP[self.kind]} (in a live notebook)."
-        bundle = {"text/html": f"<div>{html.escape(note)}</div>{self.shown}"}
-        with contextlib.suppress(ImportError):
-            bundle.update(self.widget._repr_mimebundle_() or {})
-        bundle["text/plain"] = note  # never a widget repr with a memory address
-        return bundle
+        return note, f"<div>{html.escape(note)}</div>{self.shown}"
