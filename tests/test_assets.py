@@ -17,7 +17,15 @@ from course_utils import assets
 from course_utils.errors import AssetUnavailableError, CacheNotWritableError, UnknownAssetError
 
 REPO = Path(__file__).resolve().parents[1]
-EXPECTED = {"hymenoptera", "sst2", "all-MiniLM-L6-v2", "resnet50-imagenet", "efficientnet-lite0-imagenet"}
+EXPECTED = {
+    "hymenoptera",
+    "sst2",
+    "all-MiniLM-L6-v2",
+    "resnet50-imagenet",
+    "efficientnet-lite0-imagenet",
+    "mnist-5k",
+    "crowdflower-sentiment",
+}
 
 
 def stand_in(tmp_path: Path, files: dict[str, bytes], **kwargs) -> assets.Asset:
@@ -73,7 +81,17 @@ def test_unknown_asset_name_lists_the_known_ones():
 # ------------------------------------------------------------------- real mirror copies
 
 
-@pytest.mark.parametrize("name", ["sst2", "all-MiniLM-L6-v2", "efficientnet-lite0-imagenet", "hymenoptera"])
+MIRRORED = [
+    "sst2",
+    "all-MiniLM-L6-v2",
+    "efficientnet-lite0-imagenet",
+    "hymenoptera",
+    "mnist-5k",
+    "crowdflower-sentiment",
+]
+
+
+@pytest.mark.parametrize("name", MIRRORED)
 def test_each_mirrored_asset_fetches_and_verifies(clean_env, monkeypatch, mirror, name):
     monkeypatch.setenv("COURSE_MIRROR", str(mirror))
     res = assets.resolve(name, progress=False)
@@ -102,6 +120,20 @@ def test_sst2_has_the_glue_row_counts(clean_env, monkeypatch, mirror):
 
 
 # -------------------------------------------------------------------------- bad inputs
+
+
+@pytest.mark.parametrize("name", ["mnist-5k", "crowdflower-sentiment"])
+def test_a_damaged_copy_of_a_real_data_file_is_refused_and_replaced(clean_env, monkeypatch, mirror, name):
+    monkeypatch.setenv("COURSE_MIRROR", str(mirror))
+    folder = assets.fetch(name, progress=False)
+    (spec,) = assets.get(name).files
+    data = bytearray((folder / spec.path).read_bytes())
+    data[len(data) // 2] ^= 0xFF  # same size, one flipped byte in the middle
+    (folder / spec.path).write_bytes(bytes(data))
+    assert "sha256" in assets.problems(name, folder)[0]
+    res = assets.resolve(name, progress=False)
+    assert res.origin == "mirror" and any("refused" in t for t in res.tried)
+    assert hashlib.sha256((res.path / spec.path).read_bytes()).hexdigest() == spec.sha256
 
 
 def test_corrupted_cached_file_is_fetched_again(clean_env, monkeypatch):

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
-from course_utils.data import balanced_sample, load_sst2
+from course_utils.data import balanced_sample, load_mnist_5k, load_sst2, load_tweets
 from course_utils.errors import AssetUnavailableError, ParameterError
 
 
@@ -74,3 +75,39 @@ def test_balanced_sample_rejects_impossible_sizes(per_class):
     df = pd.DataFrame({"sentence": ["x"] * 60, "label": [0] * 30 + [1] * 30})
     with pytest.raises(ParameterError):
         balanced_sample(df, per_class, seed=0)
+
+
+def test_mnist_5k_is_500_real_digits_per_class(sst2):
+    images, labels = load_mnist_5k()
+    assert images.shape == (5000, 28, 28) and images.dtype == np.uint8
+    assert np.bincount(labels).tolist() == [500] * 10
+    assert images.min() == 0 and images.max() == 255
+    assert images[:, 0, :].max() == 0  # ink never reaches the top row: the digits sit inside a border
+    assert (images.reshape(5000, -1) > 0).mean(axis=1).min() > 0.05  # every image has some ink
+    assert len({img.tobytes() for img in images}) == 5000  # no repeated image
+
+
+def test_airline_tweets_are_the_crowdflower_set_decoded_and_deduplicated(sst2):
+    tweets = load_tweets()
+    assert list(tweets.columns) == ["text", "sentiment", "confidence", "label"]
+    assert tweets.sentiment.value_counts().to_dict() == {"negative": 9085, "positive": 2275}
+    assert (tweets.label == (tweets.sentiment == "positive")).all()  # SST-2's labels: 1 = positive
+    assert tweets.text.str.contains("@", regex=False).all() and tweets.text.is_unique
+    assert not tweets.text.str.contains("&amp;|\n|\r").any()
+    assert tweets.confidence.between(0, 1).all()
+    three = load_tweets(binary=False)
+    assert three.groupby("sentiment").label.first().to_dict() == {"negative": 0, "neutral": 1, "positive": 2}
+    assert len(three) == 14_422 and len(load_tweets("other")) + len(tweets) == len(load_tweets("all"))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"), [({"topic": "airlines"}, "'airline', 'other'"), ({"binary": 1}, "binary")]
+)
+def test_load_tweets_names_the_choices(kwargs, match):
+    with pytest.raises(ParameterError, match=match):
+        load_tweets(**kwargs)
+
+
+def test_missing_tweets_offline_names_the_asset_and_the_fix(clean_env):
+    with pytest.raises(AssetUnavailableError, match="crowdflower-sentiment"):
+        load_tweets()
