@@ -54,6 +54,7 @@ BUDGETS = {
     "03_bert_sentiment": (240, 2.0),
     "04_setfit_few_shot": (240, 2.0),
     "05_negative_transfer": (180, 1.5),
+    "06_domain_adaptation": (240, 2.0),
 }
 CONFIGS = {
     "offline": {

@@ -35,7 +35,8 @@ def needed_assets() -> list[str]:
     """Assets this run's notebooks use: the data, the text encoder and the chosen backbone's weights
     (not in a timing-only run, whose vision weights are random)."""
     backbone, _ = choose_backbone()
-    return ["hymenoptera", "sst2", "all-MiniLM-L6-v2", *([] if timing_only() else [BACKBONES[backbone]])]
+    vision = [] if timing_only() else [BACKBONES[backbone]]
+    return ["hymenoptera", "sst2", "all-MiniLM-L6-v2", "mnist-5k", "crowdflower-sentiment", *vision]
 
 
 def _version(dist: str) -> str:

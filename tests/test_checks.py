@@ -275,11 +275,12 @@ VALUE_ANSWERS = {
     "05.gain": (0.71 - 0.78, [0.07, 0.78 - 0.71 + 1, -0.7]),
     "05.sign": ("positive", ["negative", "zero", "-"]),
     "05.lower_lr": ("hurt", ["help", "helped", "no change"]),
+    "06.proxy_a": (1.6, [0.8, 0.9, 1.8, -1.6]),
 }
 
 
 def test_every_value_exercise_accepts_its_answer_and_rejects_near_misses():
-    from course_utils.exercises import nb03, nb04, nb05  # noqa: F401
+    from course_utils.exercises import nb03, nb04, nb05, nb06  # noqa: F401
 
     for key, (right, wrongs) in VALUE_ANSWERS.items():
         assert checks.check(key, right).status == "correct", key
@@ -312,7 +313,7 @@ def test_every_registered_exercise_is_tested_with_wrong_answers_here():
     import importlib
     from pathlib import Path
 
-    for n in range(1, 6):
+    for n in range(1, 7):
         importlib.import_module(f"course_utils.exercises.nb0{n}")
     this_file = Path(__file__).read_text()
     untested = [key for key in checks._EXERCISES if key.startswith("0") and f'"{key}"' not in this_file]
@@ -334,7 +335,7 @@ def test_a_wrong_answer_shows_the_first_hint_only_and_hint_climbs_the_ladder():
 def test_every_exercise_has_a_ladder_and_no_first_hint_gives_the_answer_away():
     import importlib
 
-    for n in range(1, 6):
+    for n in range(1, 7):
         importlib.import_module(f"course_utils.exercises.nb0{n}")
     course = {key: ex for key, ex in checks._EXERCISES.items() if key.startswith("0")}
     assert all(len(ex.hints) >= 2 for ex in course.values()), [k for k, ex in course.items() if len(ex.hints) < 2]
@@ -550,3 +551,52 @@ def test_notebook_03_train_top_is_checked_on_a_tiny_bert_for_several_depths():
     assert checks.check("03.train_top", reference).status == "correct"
     for wrong in (negative_slice, bottom_layers, forgets_the_pooler, freezes_nothing):
         assert checks.check("03.train_top", wrong).status == "wrong", wrong.__name__
+
+
+def test_notebook_06_reverse_gradient_must_flip_the_gradient_and_not_reuse_the_notebooks_function():
+    import torch
+
+    from course_utils.exercises import nb06  # noqa: F401
+
+    class Reversal(torch.autograd.Function):  # section 4.2's way: right, but the exercise asks for another
+        @staticmethod
+        def forward(ctx, x, lam):
+            ctx.lam = lam
+            return x.view_as(x)
+
+        @staticmethod
+        def backward(ctx, grad):
+            return -ctx.lam * grad, None
+
+    def exact(x, lam):
+        return x.detach() + lam * (x.detach() - x)
+
+    def rounded(x, lam):  # forwards equal to x up to rounding: accepted
+        return (1 + lam) * x.detach() - lam * x
+
+    assert checks.check("06.reverse", (exact,)).status == "correct"
+    assert checks.check("06.reverse", (rounded,)).status == "correct"
+    wrongs = [
+        lambda x, lam: x,  # no reversal
+        lambda x, lam: -lam * x,  # reverses the value too
+        lambda x, lam: x.detach() - (x.detach() - x),  # gradient kept, not reversed
+        lambda x, lam: x.detach() + (x.detach() - x),  # always -1, whatever lam
+        lambda x, lam: x.detach(),  # no gradient at all
+        lambda x, lam: x.sum(),  # wrong shape
+        lambda x, lam: x.numpy(),  # not a tensor (raises: checked, never a traceback)
+        Reversal.apply,
+    ]
+    for wrong in wrongs:
+        assert checks.check("06.reverse", (wrong,)).status == "wrong"
+    assert checks.check("06.reverse", (...,)).status == "unanswered"
+
+
+def test_notebook_06_labels_runs_the_learners_choice_on_three_seeds():
+    from course_utils.exercises import nb06  # noqa: F401
+
+    def label_gain(seed, n):  # a stand-in: each labelled tweet adds a point in a thousand, less on seed 1
+        return 0.001 * n - 0.001 * (seed == 1)
+
+    assert checks.check("06.labels", (25, label_gain)).status == "correct"
+    for wrong in (10, 20, 60, 0, "30", 30.0, True):  # too few, over the cap of 50, or not a count
+        assert checks.check("06.labels", (wrong, label_gain)).status == "wrong", wrong

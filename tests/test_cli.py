@@ -57,7 +57,14 @@ def test_fetch_defaults_to_what_this_run_needs(env, mirror):
     done = course_cli("fetch", "--quiet", env=env)
     assert done.returncode == 0, done.stderr
     fetched = {line.split()[1].rstrip(":") for line in done.stdout.splitlines()}
-    assert fetched == {"hymenoptera", "sst2", "all-MiniLM-L6-v2", "efficientnet-lite0-imagenet"}
+    assert fetched == {
+        "hymenoptera",
+        "sst2",
+        "all-MiniLM-L6-v2",
+        "mnist-5k",
+        "crowdflower-sentiment",
+        "efficientnet-lite0-imagenet",
+    }
 
 
 def test_doctor_reports_truthfully(env, mirror):

@@ -42,6 +42,8 @@ def test_the_registry_names_exactly_the_notebooks_that_use_each_asset():
         "all-MiniLM-L6-v2": r"all-MiniLM-L6-v2",
         "resnet50-imagenet": r"load_backbone\(",
         "efficientnet-lite0-imagenet": r"load_backbone\(",
+        "mnist-5k": r"load_mnist_5k\(",
+        "crowdflower-sentiment": r"load_tweets\(",
     }
     for name, pattern in uses.items():
         found = {p.name for p in NOTEBOOKS if re.search(pattern, _code(p)) or "needed_assets()" in _code(p)}
