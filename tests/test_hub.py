@@ -17,25 +17,27 @@ from pathlib import Path
 import pytest
 from conftest import course_cli, real_mirror, set_writable, snapshot
 
-ASSETS = ["hymenoptera", "sst2", "all-MiniLM-L6-v2", "efficientnet-lite0-imagenet"]
+ASSETS = ["hymenoptera", "sst2", "all-MiniLM-L6-v2", "mnist-5k", "crowdflower-sentiment", "efficientnet-lite0-imagenet"]
 USERS = 5
 
-# What a kernel does first in notebooks 00-05: resolve each asset, then load data and models from it.
+# What a kernel does first in notebooks 00-06: resolve each asset, then load data and models from it.
 KERNEL = """
 import json
 from torchvision.datasets import ImageFolder
 from transformers import AutoTokenizer
 from course_utils import assets
-from course_utils.data import load_sst2
+from course_utils.data import load_mnist_5k, load_sst2, load_tweets
 from course_utils.models import load_backbone, text_model_path
 
 origins = {name: assets.resolve(name, progress=False).origin for name in NAMES}
 val = ImageFolder(assets.fetch("hymenoptera") / "val")
 val[0][0].load()
 dev = load_sst2("dev")
+digits, tweets = load_mnist_5k()[0], load_tweets("airline")
 tokens = AutoTokenizer.from_pretrained(text_model_path("all-MiniLM-L6-v2"))("a fine film")["input_ids"]
 backbone = load_backbone("efficientnet_lite0")
-print(json.dumps({"origins": origins, "val": len(val), "dev": len(dev), "tokens": len(tokens), "bb": backbone.name}))
+sizes = {"val": len(val), "dev": len(dev), "digits": len(digits), "tweets": len(tweets), "tokens": len(tokens)}
+print(json.dumps({"origins": origins, **sizes, "bb": backbone.name}))
 """.replace("NAMES", repr(ASSETS))
 
 
@@ -100,6 +102,7 @@ def test_concurrent_kernels_use_the_read_only_folder_in_place(shared, tmp_path):
         result = json.loads(out.strip().splitlines()[-1])
         assert result["origins"] == {name: "shared" for name in ASSETS}
         assert (result["val"], result["dev"], result["bb"]) == (153, 872, "efficientnet_lite0")
+        assert (result["digits"], result["tweets"]) == (5000, 11360)
     assert snapshot(shared) == before  # nothing written into the shared folder, not even a lock
     for home in homes:  # and nothing copied into any user's cache
         cache = home / ".cache" / "course"
