@@ -77,7 +77,8 @@ bench: setup-dev
 bench-busy: setup-dev
 	$(BIN)/python -m course_utils fetch
 	$(BIN)/python benchmarks/bench_notebooks.py notebooks/03_bert_sentiment.ipynb \
-	  notebooks/04_setfit_few_shot.ipynb notebooks/05_negative_transfer.ipynb --load 2
+	  notebooks/04_setfit_few_shot.ipynb notebooks/05_negative_transfer.ipynb \
+	  notebooks/06_domain_adaptation.ipynb --load 2
 
 # What SetFit with the course's encoder reaches on SST-2 (notebook 04's evidence): pools x pair
 # budgets x losses x shots x 5 seeds, then the frozen encoder with 1,000 labels per class.
