@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import html
 import math
+import numbers
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -246,6 +247,14 @@ def equals(expected: Any) -> Checker:
 
 def close_to(expected: float, rel: float = 1e-3, abs_: float = 0.0) -> Checker:
     return lambda answer: math.isclose(float(answer), expected, rel_tol=rel, abs_tol=abs_)
+
+
+def whole_number_in(answer: Any, low: int, high: int, what: str) -> bool:
+    """Whether ``answer`` is a whole number from ``low`` to ``high`` (True is not one); says why not."""
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Integral) or not low <= answer <= high:
+        print(f"{what} must be a whole number from {low:,} to {high:,}, not {answer!r}")
+        return False
+    return True
 
 
 def one_of(*accepted: str) -> Checker:

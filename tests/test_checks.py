@@ -600,3 +600,12 @@ def test_notebook_06_labels_runs_the_learners_choice_on_three_seeds():
     assert checks.check("06.labels", (25, label_gain)).status == "correct"
     for wrong in (10, 20, 60, 0, "30", 30.0, True):  # too few, over the cap of 50, or not a count
         assert checks.check("06.labels", (wrong, label_gain)).status == "wrong", wrong
+
+
+def test_whole_number_in_accepts_numpy_integers_and_refuses_bools_floats_and_strings(capsys):
+    import numpy as np
+
+    assert checks.whole_number_in(np.int64(3), 1, 5, "n") and checks.whole_number_in(5, 1, 5, "n")
+    for wrong in (True, 3.0, "3", 0, 6, None):
+        assert not checks.whole_number_in(wrong, 1, 5, "n"), wrong
+    assert "n must be a whole number from 1 to 5" in capsys.readouterr().out

@@ -10,7 +10,7 @@ from sklearn.model_selection import train_test_split
 from torch import nn
 from torch.utils.data import DataLoader, RandomSampler, TensorDataset
 
-from ..checks import equals, one_of, register
+from ..checks import equals, one_of, register, whole_number_in
 
 
 def _drop_last_loader(loader) -> bool:
@@ -158,8 +158,7 @@ def step_budget_accuracy(batch_size: int, lr: float, seed: int) -> float:
 def _meets_step_budget(choice: tuple) -> bool:
     """``(batch_size, learning_rate)``: STEP_TARGET validation accuracy within STEP_BUDGET steps, every seed."""
     batch_size, lr = choice
-    if isinstance(batch_size, bool) or not isinstance(batch_size, int) or not 1 <= batch_size <= 1257:
-        print("the batch size must be a whole number from 1 to 1,257 (the training split)")
+    if not whole_number_in(batch_size, 1, 1257, "the batch size (1,257: the training split)"):
         return False
     if not isinstance(lr, int | float) or not 0 < lr <= 1:
         print("the learning rate must be a number above 0 and at most 1")

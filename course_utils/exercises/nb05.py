@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import close_to, one_of, register
+from ..checks import close_to, one_of, register, whole_number_in
 
 register(
     "05.gain",
@@ -76,10 +76,7 @@ def _rehearsal_keeps_source(answer: tuple) -> bool:
     """``(store_size, forgetting)``: a store of at most REHEARSAL_CAP source examples keeps the source
     accuracy after fine-tuning at REHEARSAL_LEVEL or more on each of REHEARSAL_SEEDS."""
     store_size, forgetting = answer
-    if isinstance(store_size, bool) or not isinstance(store_size, int | np.integer):
-        return False
-    if not 1 <= store_size <= REHEARSAL_CAP:
-        print(f"a store of {store_size} examples is outside the allowed 1 to {REHEARSAL_CAP}")
+    if not whole_number_in(store_size, 1, REHEARSAL_CAP, "the store size"):
         return False
     runs = [forgetting(seed, rehearse=True, store_size=int(store_size)) for seed in REHEARSAL_SEEDS]
     after = [run["source acc after"] for run in runs]

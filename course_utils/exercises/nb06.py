@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from ..checks import close_to, register
+from ..checks import close_to, register, whole_number_in
 
 register(
     "06.proxy_a",
@@ -65,10 +63,7 @@ def _labels_beat_source(answer: tuple) -> bool:
     """``(n, label_gain)``: ``n`` labelled tweets (at most LABELS_CAP) added to the reviews gain LABELS_GAIN
     or more over source only on each of LABELS_SEEDS, as ``label_gain(seed, n)`` measures it."""
     n, label_gain = answer
-    if isinstance(n, bool) or not isinstance(n, int | np.integer):
-        return False
-    if not 1 <= n <= LABELS_CAP:
-        print(f"{n} labelled tweets is outside the allowed 1 to {LABELS_CAP}")
+    if not whole_number_in(n, 1, LABELS_CAP, "the number of labelled tweets"):
         return False
     gains = [label_gain(seed, int(n)) for seed in LABELS_SEEDS]
     print(f"gain of {n} labelled tweets over source only: " + ", ".join(f"{g:+.3f}" for g in gains))
