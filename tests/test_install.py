@@ -38,7 +38,9 @@ def pins() -> dict[str, Version]:
 
 def declared() -> list[Requirement]:
     project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    return [Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"]]
+    extras = [r for group in project["optional-dependencies"].values() for r in group]
+    requirements = [Requirement(r) for r in project["dependencies"] + extras]
+    return [r for r in requirements if r.name != project["name"]]  # "dev" includes "hub" by naming the course
 
 
 # --------------------------------------------------------------------- what is promised
