@@ -19,7 +19,7 @@ export OMP_WAIT_POLICY ?= PASSIVE
 NEED_PYTHON = command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: no '$(PYTHON)' found. Install Python 3.11 or newer, then run make again (or name it: make lab PYTHON=python3.11)." >&2; exit 1; }
 INSTALL     = $(PYTHON) tools/install.py --venv $(VENV) --constraints $(CONSTRAINTS) $(if $(TORCH_INDEX),--torch-index $(TORCH_INDEX))
 
-.PHONY: setup setup-dev fetch lab test doctor lint bench bench-busy sweep-setfit constraints clean
+.PHONY: setup setup-dev fetch lab test doctor lint bench bench-busy bench-hub sweep-setfit constraints clean
 
 setup: $(VENV)/.course-installed
 setup-dev: $(VENV)/.course-installed-dev
@@ -71,6 +71,12 @@ bench: setup-dev
 	$(BIN)/python -m course_utils fetch
 	$(BIN)/python benchmarks/bench_notebooks.py --profile
 	$(BIN)/python benchmarks/classic_recipe.py
+
+# A classroom on this machine: one learner runs notebook 04 alone, then 4 learners at once, through
+# a real JupyterHub; wall times, slowdowns and per-user memory into benchmarks/hub.md.
+bench-hub: setup-dev
+	$(BIN)/python -m course_utils fetch
+	$(BIN)/python benchmarks/bench_hub.py
 
 # The heavy notebooks alone, then beside two CPU-burning processes: a shared hub's or a busy
 # laptop's slowdown (target: at most 2.5x on two cores), added to benchmarks/results.md.

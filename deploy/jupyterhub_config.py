@@ -34,10 +34,12 @@ if os.environ.get("COURSE_BACKBONE"):
     c.Spawner.environment["COURSE_BACKBONE"] = os.environ["COURSE_BACKBONE"]
 
 c.Spawner.default_url = "/lab"
-# The heaviest notebook's kernel peaks at 1.67 GiB (benchmarks/results.md) plus about 0.12 GiB
-# for the server. Enforced by spawners that can (systemdspawner, KubeSpawner, DockerSpawner);
-# the default local spawner only passes it to the server as MEM_LIMIT.
-c.Spawner.mem_limit = "2G"
+# A learner's server plus kernel peaks at up to 1.91 GiB (notebook 04, benchmarks/hub.md); the limit
+# leaves room for a second kernel left open until the culler below ends it. Enforced by spawners
+# that can (systemdspawner in TLJH, KubeSpawner, DockerSpawner); the default local spawner only
+# passes them to the server as MEM_LIMIT and MEM_GUARANTEE.
+c.Spawner.mem_guarantee = "2G"
+c.Spawner.mem_limit = "3G"
 c.Spawner.cpu_limit = 2
 # Shut down kernels idle for 20 minutes, and a server with nothing running for an hour.
 c.Spawner.args = [

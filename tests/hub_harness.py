@@ -262,7 +262,9 @@ class MemorySampler(threading.Thread):
         return self.peak
 
 
-def overlay(root: Path, shared: Path, ports: dict[str, int], token: str, launcher: list[str]) -> str:
+def overlay(
+    root: Path, shared: Path, ports: dict[str, int], token: str, launcher: list[str], environment: dict[str, str]
+) -> str:
     """The test machine's settings on top of the course's deployment config."""
     args = ["--allow-root"] if os.geteuid() == 0 else []  # jupyter_server refuses root without it
     return f"""
@@ -286,6 +288,7 @@ c.Spawner.cmd = {[*launcher, str(BIN / "jupyterhub-singleuser")]!r}
 c.Spawner.args = c.Spawner.args + {args!r}
 c.Spawner.environment["COURSE_SHARED_DATA"] = {str(shared)!r}
 c.Spawner.environment["COURSE_BACKBONE"] = {os.environ.get("COURSE_BACKBONE", "efficientnet_lite0")!r}
+c.Spawner.environment.update({environment!r})
 # The API answers a spawn request at once instead of waiting up to 10 s, so spawns overlap.
 c.JupyterHub.tornado_settings = {{"slow_spawn_timeout": 0}}
 
@@ -315,15 +318,16 @@ def course_repo(root: Path) -> tuple[str, str]:
 
 
 @contextmanager
-def running_hub(root: Path, shared: Path, users: list[str]) -> Iterator[Hub]:
-    """Start the hub; on exit stop every server and the hub, and check that nothing is left."""
+def running_hub(root: Path, shared: Path, users: list[str], environment: dict | None = None) -> Iterator[Hub]:
+    """Start the hub (``environment``: more variables for every user server); on exit stop every
+    server and the hub."""
     launcher = read_only_launcher(shared)
     ports = {k: _free_port() for k in ("public", "hub", "proxy_api")}
     token = secrets.token_hex(16)
     root.mkdir(parents=True, exist_ok=True)
     for name in users:
         seed_lab_settings(root / "homes" / name)
-    (root / "jupyterhub_config.py").write_text(overlay(root, shared, ports, token, launcher or []))
+    (root / "jupyterhub_config.py").write_text(overlay(root, shared, ports, token, launcher or [], environment or {}))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COURSE_", "HF_", "TORCH_"))}
     env["CONFIGPROXY_AUTH_TOKEN"] = secrets.token_hex(16)
     log = open(root / "hub.log", "w")  # noqa: SIM115  (closed below)

@@ -15,6 +15,7 @@ with no process or mount left behind.
 from __future__ import annotations
 
 import errno
+import importlib.util
 import os
 import re
 import threading
@@ -46,6 +47,9 @@ except OSError as exc:
 
 
 def chromium() -> str | None:
+    """Debian's Chromium, when it and Playwright are installed (.ci/run installs both)."""
+    if importlib.util.find_spec("playwright") is None:
+        return None
     for candidate in (os.environ.get("CHROMIUM", ""), "/usr/bin/chromium", "/usr/bin/chromium-browser"):
         if candidate and Path(candidate).is_file():
             return candidate
@@ -79,7 +83,8 @@ def test_admin_fetch_is_idempotent_and_verify_passes(shared):
 def learner_in_browser(hub, name: str, repo: str, branch: str, report: dict, go: threading.Event) -> None:
     """Log in, follow the nbgitpuller link to notebook 01, Run All once ``go`` is set (the learner's
     notebook 00 has finished: one notebook at a time), move the batch-size slider."""
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api
+
     notebook = NOTEBOOKS[1]
     link = (f"{hub.url}/hub/user-redirect/git-pull?repo={repo}&branch={branch}&targetpath=course"
             f"&urlpath=lab/tree/{notebook}")  # fmt: skip
@@ -223,7 +228,9 @@ def test_each_learner_stays_within_2_gib(classroom):
     assert all(peak <= PER_USER for peak in classroom["sampled"].values()), classroom["sampled"]
 
 
-@pytest.mark.skipif(chromium() is None, reason="Debian's chromium is not installed (.ci/run installs it)")
+@pytest.mark.skipif(
+    chromium() is None, reason="Playwright or Debian's chromium is not installed (.ci/run installs them)"
+)
 def test_a_learner_logs_in_and_runs_notebook_01_in_jupyterlab(classroom):
     browser = classroom["browser"]
     assert "iterations" in browser, classroom["failures"]
