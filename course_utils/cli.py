@@ -1,4 +1,4 @@
-"""Command line: ``python -m course_utils fetch | verify | doctor``."""
+"""Command line: ``python -m course_utils fetch | verify | doctor | predict``."""
 
 from __future__ import annotations
 
@@ -68,6 +68,23 @@ def _doctor(args: argparse.Namespace) -> int:
     return 0 if report() else 1
 
 
+def _predict(args: argparse.Namespace) -> int:
+    """One line per input: label, probability, input; a bad input gets its one-sentence reason."""
+    from .predictor import load_predictor
+
+    predictor = load_predictor(args.model)  # a CourseError here is printed by main()
+    failed = 0
+    for item in args.inputs:
+        try:
+            (prediction,) = predictor.predict([item])
+        except CourseError as exc:
+            failed += 1
+            print(f"{item}: {exc}", file=sys.stderr)
+            continue
+        print(f"{prediction.label}\t{prediction.probability:.3f}\t{item}")
+    return 1 if failed else 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m course_utils", description="Transfer Learning, Hands-On: course tools."
@@ -88,9 +105,12 @@ def main(argv: list[str] | None = None) -> int:
         )
         p.add_argument("--quiet", action="store_true", help="no progress bars")
     sub.add_parser("doctor", help="report versions, CPU, memory, assets, backbone and network")
+    p = sub.add_parser("predict", help="classify images or texts with a model folder saved in notebook 08")
+    p.add_argument("model", type=Path, help="the model folder (it holds predictor.json)")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, or texts in quotes, for a text model")
     args = parser.parse_args(argv)
     try:
-        return {"fetch": _fetch, "verify": _verify, "doctor": _doctor}[args.command](args)
+        return {"fetch": _fetch, "verify": _verify, "doctor": _doctor, "predict": _predict}[args.command](args)
     except CourseError as exc:
         print(exc, file=sys.stderr)
         return 1
