@@ -1,0 +1,99 @@
+"""Notebook 08 on a learner's own data, not the demo: three classes, a handful of files each, and the
+clutter real folders have. Every cell must run, the saved models must carry the learner's labels,
+and the learner's files must be exactly as they were (content, size, modification time)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+from conftest import real_mirror
+from PIL import Image
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOK = REPO / "notebooks" / "08_your_own_data.ipynb"
+
+
+def fingerprint(root: Path) -> dict[str, tuple[str, int, int]]:
+    return {
+        str(p.relative_to(root)): (hashlib.sha256(p.read_bytes()).hexdigest(), p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def learners_files(mine: Path) -> tuple[Path, Path]:
+    rng = np.random.default_rng(0)
+    photos = mine / "My Photos"
+    for c, (name, n) in enumerate({"cats": 4, "dogs": 5, "owls": 3}.items()):
+        (photos / name).mkdir(parents=True)
+        for i in range(n):
+            tint = np.zeros(3)
+            tint[c] = 120  # each class its own colour cast
+            pixels = np.clip(rng.normal(100, 40, (180, 240, 3)) + tint, 0, 255).astype(np.uint8)
+            Image.fromarray(pixels).save(photos / name / f"IMG_{i:04d}.jpg")
+    Image.open(photos / "cats" / "IMG_0000.jpg").convert("RGBA").save(photos / "cats" / "sticker.png")
+    (photos / "dogs" / "2024").mkdir()
+    Image.open(photos / "dogs" / "IMG_0001.jpg").rotate(90).save(photos / "dogs" / "2024" / "old.jpg")
+    (photos / "dogs" / "IMG_0004.jpg").write_bytes((photos / "dogs" / "IMG_0004.jpg").read_bytes()[:900])  # cut off
+    (photos / "Thumbs.db").write_bytes(b"\0" * 64)
+    rows = ["comment,stars"]
+    rows += [f'"{w} service, {i}",5' for i, w in enumerate(["great", "lovely", "superb", "friendly"])]
+    rows += [f'"{w} service, {i}",1' for i, w in enumerate(["awful", "rude", "slow", "dreadful"])]
+    rows += ["", '"it was fine, 1",3', '"it was okay, 2",3', '"nothing special, 3",3', '"",5']
+    table = mine / "reviews.csv"
+    table.write_text("\n".join(rows) + "\n")
+    return photos, table
+
+
+@pytest.mark.slow
+def test_notebook_08_runs_on_a_learners_own_small_messy_data_and_leaves_it_untouched(tmp_path):
+    from nbclient import NotebookClient
+
+    mirror = real_mirror()
+    if mirror is None:
+        pytest.skip("the course's asset mirror (../shared/assets) is not beside this checkout")
+    mine = tmp_path / "mine"
+    photos, table = learners_files(mine)
+    before = fingerprint(mine)
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    setup = next(c for c in nb.cells if c.cell_type == "code" and "IMAGE_FOLDER = None" in c.source)
+    setup.source = (
+        setup.source.replace("IMAGE_FOLDER = None", f"IMAGE_FOLDER = {str(photos)!r}")
+        .replace("CSV_FILE = None", f"CSV_FILE = {str(table)!r}")
+        .replace('TEXT_COLUMN, LABEL_COLUMN = "review", "sentiment"', 'TEXT_COLUMN, LABEL_COLUMN = "comment", "stars"')
+    )
+    assert str(photos) in setup.source and '"comment", "stars"' in setup.source
+    cache = tmp_path / "cache"
+    env = {"COURSE_CACHE": str(cache), "COURSE_MIRROR": str(mirror), "COURSE_BACKBONE": "efficientnet_lite0"}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)  # the kernel inherits them
+    try:
+        client = NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}})
+        client.execute()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+    assert fingerprint(mine) == before, "the learner's files were changed"
+    shown = "".join(
+        out.get("text", "") + out.get("data", {}).get("text/plain", "")
+        for cell in nb.cells
+        if cell.cell_type == "code"
+        for out in cell.get("outputs", [])
+    )
+    assert "13 usable images in 3 classes" in shown  # 12 photos + the sticker + the nested one, minus the cut one
+    assert "dogs/IMG_0004.jpg: unreadable" in shown and "Thumbs.db" not in shown.split("Left out")[1][:300]
+    assert "11 usable texts in 3 classes" in shown  # 4 + 4 + 3: the empty text is left out
+    for folder, labels in (("my-photos", ["cats", "dogs", "owls"]), ("my-texts", ["1", "3", "5"])):
+        info = json.loads((cache / "models" / folder / "predictor.json").read_text())
+        assert info["labels"] == labels
