@@ -70,6 +70,11 @@ def test_notebook_08_runs_on_a_learners_own_small_messy_data_and_leaves_it_untou
         .replace('TEXT_COLUMN, LABEL_COLUMN = "review", "sentiment"', 'TEXT_COLUMN, LABEL_COLUMN = "comment", "stars"')
     )
     assert str(photos) in setup.source and '"comment", "stars"' in setup.source
+    # Take the prototypes path for the sentences whatever the curve says, so that it is run end to end too.
+    decide = next(c for c in nb.cells if c.cell_type == "code" and "chosen[name] = best" in c.source)
+    decide.source = decide.source.replace(
+        "chosen[name] = best", 'chosen[name] = "prototypes" if name == "sentences" else best'
+    )
     cache = tmp_path / "cache"
     env = {"COURSE_CACHE": str(cache), "COURSE_MIRROR": str(mirror), "COURSE_BACKBONE": "efficientnet_lite0"}
     saved = {k: os.environ.get(k) for k in env}
@@ -94,6 +99,7 @@ def test_notebook_08_runs_on_a_learners_own_small_messy_data_and_leaves_it_untou
     assert "13 usable images in 3 classes" in shown  # 12 photos + the sticker + the nested one, minus the cut one
     assert "dogs/IMG_0004.jpg: unreadable" in shown and "Thumbs.db" not in shown.split("Left out")[1][:300]
     assert "11 usable texts in 3 classes" in shown  # 4 + 4 + 3: the empty text is left out
+    assert "sentences: prototypes (no C to choose)" in shown
     for folder, labels in (("my-photos", ["cats", "dogs", "owls"]), ("my-texts", ["1", "3", "5"])):
         info = json.loads((cache / "models" / folder / "predictor.json").read_text())
         assert info["labels"] == labels
