@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import assets
+from . import __version__, assets
 from .errors import CourseError
 
 
@@ -89,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m course_utils", description="Transfer Learning, Hands-On: course tools."
     )
+    parser.add_argument("--version", action="version", version=f"Transfer Learning, Hands-On {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, helptext in [
         ("fetch", "fetch and verify assets (default: those this run needs)"),
