@@ -80,8 +80,9 @@ def class_run(
         overhead = {"hub": vm_hwm(hub.process.pid), "proxy": vm_hwm(proxy), "spawn": max(spawned.values())}
     if failures or any(run.errors for run in runs):
         sys.exit(f"bench_hub: a learner's run failed: {failures or [run.errors for run in runs]}")
-    if leftovers(hub):
-        sys.exit(f"bench_hub: left running after the hub stopped: {leftovers(hub)}")
+    left = leftovers(hub)
+    if left:
+        sys.exit(f"bench_hub: left running after the hub stopped: {left}")
     return sorted(runs, key=lambda r: r.user), overhead
 
 

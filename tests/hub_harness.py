@@ -16,6 +16,7 @@ npm; a deployment would normally run the Node.js original that JupyterHub's docs
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -361,17 +362,29 @@ def running_hub(root: Path, shared: Path, users: list[str], environment: dict | 
                 log.close()
 
 
-def leftovers(hub: Hub) -> list[str]:
-    """Processes the hub started that are still alive, and mounts of the shared folder anywhere."""
-    alive = [f"{p.pid} {' '.join(p.cmdline())[:120]}" for p in map(_process, hub.seen) if p is not None]
-    mounts = []
-    for info in Path("/proc").glob("[0-9]*/mountinfo"):
-        try:
-            if f" {hub.shared} " in info.read_text():
-                mounts.append(str(info))
-        except OSError:
-            pass  # the process ended while we looked
-    return alive + mounts
+def leftovers(hub: Hub, grace: float = 15.0) -> list[str]:
+    """Processes the hub started that are still alive, and mounts of the shared folder anywhere,
+    ``grace`` seconds after the hub stopped at the latest. A kernel outlives its server by up to
+    a second or so when the server is stopped: ipykernel notices that its parent has gone and
+    exits. Whatever is left after the grace period is reported, then killed."""
+    deadline = time.monotonic() + grace
+    while True:
+        alive = [p for p in map(_process, hub.seen) if p is not None]
+        mounts = []
+        for info in Path("/proc").glob("[0-9]*/mountinfo"):
+            try:
+                if f" {hub.shared} " in info.read_text():
+                    mounts.append(str(info))
+            except OSError:
+                pass  # the process ended while we looked
+        if not (alive or mounts) or time.monotonic() > deadline:
+            break
+        time.sleep(0.25)
+    found = [f"{p.pid} {' '.join(p.cmdline())[:120]}" for p in alive] + mounts
+    for p in alive:
+        with contextlib.suppress(psutil.Error):  # it may have ended after all
+            p.kill()  # never leave a stray kernel behind on a CI machine
+    return found
 
 
 def _process(pid: int) -> psutil.Process | None:
