@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 from PIL import Image
 
+from .assets import sha256_file
 from .errors import InputError
 from .own_input import read_image
 
@@ -139,11 +140,6 @@ def _check_classes(report: DataReport, drop: Sequence[str], found: set[str], nou
 # --------------------------------------------------------------------------- images
 
 
-def _sha256(path: Path) -> str:
-    with path.open("rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
 def check_image_folder(path: str | os.PathLike, drop_classes: Sequence[str] = (), progress: bool = True) -> DataReport:
     """Read every image under ``path``/<class>/ once and report on them; the usable ones are in
     ``report.examples`` (paths) with ``report.labels``."""
@@ -188,7 +184,7 @@ def check_image_folder(path: str | os.PathLike, drop_classes: Sequence[str] = ()
         if file.suffix.lower() not in IMAGE_SUFFIXES:
             report.skipped.append((shown, f"not an image file: {file.suffix or 'no extension'}"))
             continue
-        digest = _sha256(file)
+        digest = sha256_file(file)
         if digest in seen:
             first, first_class = seen[digest]
             why = "duplicate: same bytes as " + first.relative_to(root).as_posix()

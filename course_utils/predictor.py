@@ -17,7 +17,6 @@ saving; they are not a signature: whoever can edit the weights can edit predicto
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -30,6 +29,7 @@ import torch
 from torch import nn
 
 from . import __version__
+from .assets import sha256_file
 from .errors import InputError
 from .own_input import Prediction, read_image
 
@@ -54,11 +54,6 @@ def linear_head(coef: np.ndarray, intercept: np.ndarray) -> nn.Linear:
     return layer
 
 
-def _digest(path: Path) -> str:
-    with path.open("rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
-
-
 def _files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST)
 
@@ -77,7 +72,7 @@ def _write_manifest(folder: Path, info: dict) -> Path:
         **info,
         "course_version": __version__,
         "saved": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-        "files": {p.relative_to(folder).as_posix(): _digest(p) for p in _files(folder)},
+        "files": {p.relative_to(folder).as_posix(): sha256_file(p) for p in _files(folder)},
     }
     (folder / MANIFEST).write_text(json.dumps(info, indent=2) + "\n")
     return folder
@@ -201,7 +196,7 @@ def verify(folder: str | os.PathLike) -> dict:
     for name in sorted(files):
         if name not in present:
             raise InputError(f"'{root}' is incomplete: {name} is missing. Copy the whole folder again.")
-        if _digest(root / name) != files[name]:
+        if sha256_file(root / name) != files[name]:
             raise InputError(
                 f"'{root / name}' does not match its checksum in {MANIFEST}: the file was changed or damaged "
                 "after saving. Copy the folder again from where it was saved."
