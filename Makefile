@@ -19,7 +19,7 @@ export OMP_WAIT_POLICY ?= PASSIVE
 NEED_PYTHON = command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: no '$(PYTHON)' found. Install Python 3.11 or newer, then run make again (or name it: make lab PYTHON=python3.11)." >&2; exit 1; }
 INSTALL     = $(PYTHON) tools/install.py --venv $(VENV) --constraints $(CONSTRAINTS) $(if $(TORCH_INDEX),--torch-index $(TORCH_INDEX))
 
-.PHONY: setup setup-dev fetch lab test doctor lint bench bench-busy bench-hub sweep-setfit constraints clean
+.PHONY: setup setup-dev fetch lab test doctor lint site bench bench-busy bench-hub sweep-setfit constraints clean
 
 setup: $(VENV)/.course-installed
 setup-dev: $(VENV)/.course-installed-dev
@@ -49,6 +49,14 @@ test: setup-dev lint
 	$(BIN)/python -m course_utils fetch
 	$(BIN)/python -m pytest
 
+# The course website in _build/html: the README, every notebook with its outputs, the guides and the
+# dataset cards. Each notebook is executed once into _build/.jupyter_cache (make test fills the same
+# cache), so a rebuild after editing prose takes seconds. Needs no network.
+site: setup-dev
+	$(BIN)/python -m course_utils fetch
+	$(BIN)/python -m sphinx -W --keep-going -c site . _build/html
+	@echo "make site: the course website is in _build/html (open _build/html/index.html)"
+
 doctor: setup
 	$(BIN)/python -m course_utils doctor
 
@@ -61,7 +69,7 @@ constraints: setup-dev
 	mv $(CONSTRAINTS).new $(CONSTRAINTS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache _build
 
 # Wall time and true peak kernel memory per notebook (offline backbone, then ResNet-50 with random
 # weights for timing), written to benchmarks/results.md, with a per-cell profile of each notebook in

@@ -266,9 +266,14 @@ def machine() -> str:
 
 
 def replace_section(text: str, title: str, body: str) -> str:
-    """``text`` with the ``## title`` section replaced by ``body`` (appended if absent)."""
-    sections = [s for s in text.split("\n## ") if s.strip()] if text.startswith("## ") else []
-    sections = [s.removeprefix("## ") for s in sections]
+    """``text`` with the ``## title`` section replaced by ``body`` (appended if absent).
+
+    Whatever comes before the first section (the page's ``#`` title and its introduction) is kept.
+    """
+    preamble, found, rest = text.partition("## ") if text.startswith("## ") else text.partition("\n## ")
+    if not found:
+        preamble, rest = text, ""
+    sections = [s for s in rest.split("\n## ") if s.strip()]
     new = f"{title}\n\n{body.strip()}\n"
     for i, section in enumerate(sections):
         if section.startswith(title + "\n"):
@@ -276,7 +281,8 @@ def replace_section(text: str, title: str, body: str) -> str:
             break
     else:
         sections.append(new)
-    return "\n".join("## " + s.rstrip("\n") + "\n" for s in sections)
+    body_text = "\n".join("## " + s.rstrip("\n") + "\n" for s in sections)
+    return f"{preamble.rstrip()}\n\n{body_text}" if preamble.strip() else body_text
 
 
 def run_config(

@@ -100,6 +100,8 @@ def main() -> int:
     name, ours, acc, epochs = cached_head_seconds(data_dir, args.target)
     reached = acc >= args.target
     lines = [
+        "# The classic fine-tuning recipe beside notebook 02's cached features",
+        "",
         f"Measured {time.strftime('%Y-%m-%d')} with {torch.get_num_threads()} torch threads"
         " (machine: see benchmarks/results.md).",
         "",

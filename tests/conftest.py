@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import ipaddress
 import os
 import re
@@ -83,6 +84,16 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def chromium() -> str | None:
+    """Debian's Chromium, when it and Playwright are installed (.ci/run installs both)."""
+    if importlib.util.find_spec("playwright") is None:
+        return None
+    for candidate in (os.environ.get("CHROMIUM", ""), "/usr/bin/chromium", "/usr/bin/chromium-browser"):
+        if candidate and Path(candidate).is_file():
+            return candidate
+    return None
 
 
 def snapshot(root: Path) -> dict[str, tuple[int, int, int]]:

@@ -15,7 +15,6 @@ with no process or mount left behind.
 from __future__ import annotations
 
 import errno
-import importlib.util
 import os
 import re
 import threading
@@ -23,7 +22,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import course_cli, real_mirror, set_writable, snapshot
+from conftest import chromium, course_cli, real_mirror, set_writable, snapshot
 from hub_harness import PASSWORD, MemorySampler, NotebookRun, course_repo, leftovers, running_hub
 
 REPO = Path(__file__).resolve().parents[1]
@@ -44,16 +43,6 @@ try:
 except OSError as exc:
     print("errno", exc.errno)
 """
-
-
-def chromium() -> str | None:
-    """Debian's Chromium, when it and Playwright are installed (.ci/run installs both)."""
-    if importlib.util.find_spec("playwright") is None:
-        return None
-    for candidate in (os.environ.get("CHROMIUM", ""), "/usr/bin/chromium", "/usr/bin/chromium-browser"):
-        if candidate and Path(candidate).is_file():
-            return candidate
-    return None
 
 
 @pytest.fixture(scope="module")
