@@ -43,7 +43,7 @@ exclude_patterns = ["_build", ".venv", ".cache", "**/.ipynb_checkpoints"]
 # Execute each notebook once and keep its outputs in a jupyter-cache keyed by its code cells:
 # editing prose rebuilds in seconds. `make test` fills the same cache from its own notebook run
 # (tests/site_cache.py), so CI builds the site without running any notebook a second time.
-nb_execution_mode = os.environ.get("COURSE_SITE_EXECUTE", "cache")
+nb_execution_mode = "cache"
 nb_execution_cache_path = os.environ.get("COURSE_SITE_CACHE") or str(REPO / "_build" / ".jupyter_cache")
 nb_execution_timeout = 900
 nb_execution_raise_on_error = True
@@ -63,7 +63,10 @@ html_static_path = ["static"]
 html_css_files = ["course.css"]
 html_last_updated_fmt = None
 html_show_sourcelink = False
-html_copy_source = False
+# The theme's download button offers each page's source: for a notebook, the .ipynb itself (without
+# outputs, as stored), ready to run. Sphinx would add ".txt" to the copied file's name; keep it as is.
+html_copy_source = True
+html_sourcelink_suffix = ""
 html_theme_options = {
     "extra_footer": f"{project} {version}. Pages built from the notebooks executed once on a CPU.",
     "show_toc_level": 2,

@@ -38,10 +38,14 @@ ARTIFACTS = REPO / "tests" / "artifacts" / "site"
 UNRENDERED = re.compile(r"\*\*\w|\]\(|```|^#{1,6} |\$\$|\\\(|\\\[|\\(?:frac|sqrt|sum|mathbf|alpha)\b", re.MULTILINE)
 
 
+SPHINX_ARGS = ["-m", "sphinx", "-W", "--keep-going", "-c", "site", "."]
+
+
 def build(out: Path) -> subprocess.CompletedProcess:
     """The command ``make site`` runs, warnings as errors, into ``out``."""
+    assert " ".join(SPHINX_ARGS) + " _build/html" in (REPO / "Makefile").read_text(), "make site builds differently"
     return subprocess.run(
-        [sys.executable, "-m", "sphinx", "-W", "--keep-going", "-c", "site", ".", str(out)],
+        [sys.executable, *SPHINX_ARGS, str(out)],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -94,6 +98,10 @@ def solution_lines(path: Path) -> list[str]:
 class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:
         pass
+
+    def list_directory(self, path):  # a web server shows no folder listing: a link to a folder is dead
+        self.send_error(404, "no index.html in this folder")
+        return None
 
 
 @pytest.fixture(scope="module")
@@ -190,7 +198,7 @@ def test_every_page_reads_well_in_a_browser(site, served):
                     problem(f"reference solutions' code is in the page: {shown[:3]}")
                 if not page.locator(".cell_output").count():
                     problem("no cell outputs: the page was built from an unexecuted notebook")
-            for href in page.locator("article a[href]").evaluate_all("els => els.map(e => e.href)"):
+            for href in page.locator("a[href]").evaluate_all("els => els.map(e => e.href)"):  # menus too
                 target, fragment = urldefrag(href)
                 if not target.startswith(served):
                     continue
