@@ -19,7 +19,7 @@ export OMP_WAIT_POLICY ?= PASSIVE
 NEED_PYTHON = command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: no '$(PYTHON)' found. Install Python 3.11 or newer, then run make again (or name it: make lab PYTHON=python3.11)." >&2; exit 1; }
 INSTALL     = $(PYTHON) tools/install.py --venv $(VENV) --constraints $(CONSTRAINTS) $(if $(TORCH_INDEX),--torch-index $(TORCH_INDEX))
 
-.PHONY: setup setup-dev fetch lab test doctor lint site bench bench-busy bench-hub sweep-setfit constraints clean
+.PHONY: setup setup-dev fetch lab test doctor lint site bench bench-busy bench-hub bench-compile ipex sweep-setfit constraints clean
 
 setup: $(VENV)/.course-installed
 setup-dev: $(VENV)/.course-installed-dev
@@ -85,6 +85,17 @@ bench: setup-dev
 bench-hub: setup-dev
 	$(BIN)/python -m course_utils fetch
 	$(BIN)/python benchmarks/bench_hub.py
+
+# torch.compile's compile time and speed-up on notebook 07's classifier: benchmarks/deployment.md.
+bench-compile: setup-dev
+	$(BIN)/python -m course_utils fetch sst2 all-MiniLM-L6-v2
+	$(BIN)/python benchmarks/compile_probe.py
+
+# Notebook 07's IPEX cell in its own environment (torch 2.8 + IPEX 2.8, requirements/ipex.txt, built
+# once outside the checkout: several GB), beside PyTorch 2.14's own paths: benchmarks/ipex.md.
+ipex: setup-dev
+	$(BIN)/python -m course_utils fetch sst2 all-MiniLM-L6-v2
+	$(BIN)/python benchmarks/ipex_bench.py
 
 # The heavy notebooks alone, then beside two CPU-burning processes: a shared hub's or a busy
 # laptop's slowdown (target: at most 2.5x on two cores), added to benchmarks/results.md.

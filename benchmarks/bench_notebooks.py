@@ -55,6 +55,7 @@ BUDGETS = {
     "04_setfit_few_shot": (240, 2.0),
     "05_negative_transfer": (180, 1.5),
     "06_domain_adaptation": (240, 2.0),
+    "07_cpu_deployment": (240, 2.0),
     "08_your_own_data": (240, 2.0),
 }
 CONFIGS = {

@@ -43,6 +43,14 @@ def leave_out_solutions(app: Sphinx, doctree: nodes.document) -> None:
         cell.insert(0, nodes.paragraph("", "", nodes.emphasis(text=SOLUTION_NOTE), classes=["solution-note"]))
 
 
+def leave_out_empty_widget_views(app: Sphinx, doctree: nodes.document) -> None:
+    """A progress bar drawn in an ipywidgets ``Output`` (NNCF's, in notebook 07) keeps its content in the
+    live widget only; its static form is the text "Output()", which says nothing on a page."""
+    for block in list(doctree.findall(nodes.literal_block)):
+        if block.astext().strip() == "Output()" and block.parent is not None:
+            block.parent.remove(block)
+
+
 def write_home_redirect(app: Sphinx, exception: Exception | None) -> None:
     """``index.html`` forwards to the home page, so the site's bare address works when served."""
     if exception is None and app.builder.format == "html":
@@ -57,5 +65,6 @@ def write_home_redirect(app: Sphinx, exception: Exception | None) -> None:
 def setup(app: Sphinx) -> dict:
     app.connect("source-read", add_navigation)
     app.connect("doctree-read", leave_out_solutions)
+    app.connect("doctree-read", leave_out_empty_widget_views)
     app.connect("build-finished", write_home_redirect)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from course_utils import checks
@@ -269,6 +271,7 @@ VALUE_ANSWERS = {
     "03.head_params": (1155, [1152, 770, 1158, "1155 parameters"]),
     "03.steps": (141, [140, 126, 47, 144]),
     "03.pad_mask": (0, [1, "1", "padding"]),
+    "07.vnni": ("VNNI", ["AVX2", "AMX", "avx512", "bf16"]),
     "04.pairs": (496, [480, 992, 256]),
     "04.same_pairs": (240, [256, 120, 496]),
     "04.chance": (428 / 872, [0.5, 444 / 872, 428]),
@@ -280,7 +283,7 @@ VALUE_ANSWERS = {
 
 
 def test_every_value_exercise_accepts_its_answer_and_rejects_near_misses():
-    from course_utils.exercises import nb03, nb04, nb05, nb06  # noqa: F401
+    from course_utils.exercises import nb03, nb04, nb05, nb06, nb07  # noqa: F401
 
     for key, (right, wrongs) in VALUE_ANSWERS.items():
         assert checks.check(key, right).status == "correct", key
@@ -313,8 +316,8 @@ def test_every_registered_exercise_is_tested_with_wrong_answers_here():
     import importlib
     from pathlib import Path
 
-    for n in range(1, 7):
-        importlib.import_module(f"course_utils.exercises.nb0{n}")
+    for module in sorted((Path(__file__).parents[1] / "course_utils" / "exercises").glob("nb*.py")):
+        importlib.import_module(f"course_utils.exercises.{module.stem}")
     this_file = Path(__file__).read_text()
     untested = [key for key in checks._EXERCISES if key.startswith("0") and f'"{key}"' not in this_file]
     assert not untested, f"exercises with no right/wrong-answer test in tests/test_checks.py: {untested}"
@@ -335,8 +338,8 @@ def test_a_wrong_answer_shows_the_first_hint_only_and_hint_climbs_the_ladder():
 def test_every_exercise_has_a_ladder_and_no_first_hint_gives_the_answer_away():
     import importlib
 
-    for n in range(1, 7):
-        importlib.import_module(f"course_utils.exercises.nb0{n}")
+    for module in sorted((Path(__file__).parents[1] / "course_utils" / "exercises").glob("nb*.py")):
+        importlib.import_module(f"course_utils.exercises.{module.stem}")
     course = {key: ex for key, ex in checks._EXERCISES.items() if key.startswith("0")}
     assert all(len(ex.hints) >= 2 for ex in course.values()), [k for k, ex in course.items() if len(ex.hints) < 2]
     answers = {**{k: right for k, (right, _) in VALUE_ANSWERS.items()}, "01.iterations": 20, "01.total_steps": 155}
@@ -687,3 +690,104 @@ def test_notebook_08_reload_wants_the_saved_models_predictions(tmp_path, monkeyp
     assert checks.check("08.reload", (["pos", "pos", "pos"], tmp_path, texts)).status == "wrong"
     assert checks.check("08.reload", (["pos"], tmp_path, texts)).status == "wrong"
     assert checks.check("08.reload", (..., tmp_path, texts)).status == "unanswered"
+
+
+def _tiny_classifier():
+    """A stand-in with the shape of notebook 07's classifier: .encoder, .head, (input_ids, attention_mask)."""
+    import torch
+    from torch import nn
+
+    class Tiny(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(50, 16)
+            self.encoder = nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Linear(64, 16))
+            self.head = nn.Linear(16, 2)
+
+        def forward(self, input_ids, attention_mask):
+            mask = attention_mask.unsqueeze(-1).float()
+            return self.head((self.encoder(self.embed(input_ids)) * mask).sum(1) / mask.sum(1))
+
+    torch.manual_seed(0)
+    batch = {"input_ids": torch.randint(0, 50, (32, 7)), "attention_mask": torch.ones(32, 7, dtype=torch.long)}
+    return Tiny().eval(), batch
+
+
+def test_notebook_07_quantize_wants_a_quantized_copy_with_a_float_head():
+    import copy
+    import warnings
+
+    import torch
+    from torch import nn
+
+    from course_utils.exercises import nb07  # noqa: F401
+
+    def dynamic(module):
+        with warnings.catch_warnings():  # torch 2.14's deprecation notices
+            warnings.simplefilter("ignore")
+            return torch.ao.quantization.quantize_dynamic(module, {nn.Linear}, dtype=torch.qint8)
+
+    def reference(model):
+        quantized = copy.deepcopy(model)
+        quantized.encoder = dynamic(quantized.encoder)
+        return quantized
+
+    def whole_model(model):
+        return dynamic(copy.deepcopy(model))
+
+    def in_place(model):
+        model.encoder = dynamic(model.encoder)
+        return model
+
+    def no_quantization(model):
+        return copy.deepcopy(model)
+
+    def returns_nothing(model):
+        reference(model)
+
+    def quantizes_the_original_too(model):
+        model.encoder = dynamic(model.encoder)
+        return copy.deepcopy(model)
+
+    model, batch = _tiny_classifier()
+    assert checks.check("07.quantize", (reference, model, batch)).status == "correct"
+    for wrong in (whole_model, no_quantization, returns_nothing, in_place, quantizes_the_original_too):
+        model, batch = _tiny_classifier()
+        assert checks.check("07.quantize", (wrong, model, batch)).status == "wrong", wrong.__name__
+
+    def stub(model): ...
+
+    assert checks.check("07.quantize", (stub, model, batch)).status == "unanswered"
+
+
+def test_notebook_07_choose_picks_the_most_accurate_model_within_the_budget():
+    import pandas as pd
+
+    from course_utils.exercises import nb07  # noqa: F401
+
+    table = pd.DataFrame(
+        {"accuracy": [0.798, 0.768, 0.789, 0.755], "latency (ms, batch 1)": [10.6, 4.6, 1.3, 0.04], "spread": 0.1},
+        index=["float32", "dynamic int8", "static int8", "student"],
+    )
+
+    def reference(table, budget_ms):
+        fast = table[table["latency (ms, batch 1)"] <= budget_ms]
+        return None if fast.empty else fast["accuracy"].idxmax()
+
+    def ignores_budget(table, budget_ms):
+        return table["accuracy"].idxmax()
+
+    def fastest(table, budget_ms):
+        return table["latency (ms, batch 1)"].idxmin()
+
+    def strictly_under(table, budget_ms):
+        fast = table[table["latency (ms, batch 1)"] < budget_ms]
+        return None if fast.empty else fast["accuracy"].idxmax()
+
+    def never_none(table, budget_ms):
+        fast = table[table["latency (ms, batch 1)"] <= budget_ms]
+        return fast["accuracy"].idxmax() if len(fast) else table["latency (ms, batch 1)"].idxmin()
+
+    assert checks.check("07.choose", (reference, table)).status == "correct"
+    for wrong in (ignores_budget, fastest, strictly_under, never_none):
+        assert checks.check("07.choose", (wrong, table)).status == "wrong", wrong.__name__

@@ -94,6 +94,11 @@ def test_every_imported_package_is_declared_learners_get_what_the_notebooks_impo
     dev = {canonicalize_name(Requirement(r).name) for group in project["optional-dependencies"].values() for r in group}
     providers = importlib.metadata.packages_distributions()
     local = {"course_utils", "conftest", "hub_harness", "site_cache", "bench_notebooks", "install"}
+    # Notebook 07 imports IPEX only where it is installed: its own environment, pinned apart.
+    ipex_pins = (REPO / "requirements" / "ipex.txt").read_text()
+    optional = {"intel_extension_for_pytorch"}
+    assert all(f"{m}==" in ipex_pins for m in optional), "optional imports must be pinned in requirements/ipex.txt"
+    local |= optional
 
     def undeclared(sources: list[str], allowed: set[str]) -> set[str]:
         missing = set()

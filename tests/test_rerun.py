@@ -2,13 +2,15 @@
 
 The second run itself happens in the notebook tests: the plugin ``tests/nbval_second_run.py``
 appends to nbval's run of each notebook a second pass over its code cells, in order, in the same
-kernel. Notebooks 00 and 01 run every cell twice. In 02-06 the cells tagged ``heavy`` run once:
+kernel. Notebooks 00 and 01 run every cell twice. In 02-07 the cells tagged ``heavy`` run once:
 
 - 02: the stage-by-stage feature pass, the fine-tuning seeds, the from-scratch runs;
 - 03: the encoding pass, the frozen heads, the fine-tuning seeds, the ULMFiT run;
 - 04: the first SetFit run, the frozen-encoder pass, the shots-and-seeds sweep;
 - 05: the transfer grid, the forgetting runs.
 - 06: the digit networks, the text encoding pass, the multi-task runs.
+- 07: the teacher's outputs for distillation, OpenVINO with NNCF's calibration, and the cell that
+  starts the results table (run again, it would drop the OpenVINO rows, which are not re-run).
 
 Everything else in them, the model cells, the exercises and their solutions included, runs twice.
 This file checks that the second pass is collected as described, so it cannot silently vanish.
