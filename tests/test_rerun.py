@@ -9,8 +9,8 @@ kernel. Notebooks 00 and 01 run every cell twice. In 02-07 the cells tagged ``he
 - 04: the first SetFit run, the frozen-encoder pass, the shots-and-seeds sweep;
 - 05: the transfer grid, the forgetting runs.
 - 06: the digit networks, the text encoding pass, the multi-task runs.
-- 07: the teacher's outputs for distillation, OpenVINO with NNCF's calibration, and the cell that
-  starts the results table (run again, it would drop the OpenVINO rows, which are not re-run).
+- 07: the teacher's outputs for distillation, OpenVINO with NNCF's calibration, and the checks
+  on the OpenVINO rows (the second pass starts a new table, without them).
 
 Everything else in them, the model cells, the exercises and their solutions included, runs twice.
 This file checks that the second pass is collected as described, so it cannot silently vanish.
