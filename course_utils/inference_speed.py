@@ -44,6 +44,12 @@ class Speed:
         return self.items / self.median_s
 
     @property
+    def fastest_throughput(self) -> float:
+        """Items per second in the fastest run. Other programs only ever add time, so to compare two
+        models timed taking turns, their fastest runs are the fairest pair (as Python's timeit advises)."""
+        return self.items / min(self.seconds)
+
+    @property
     def spread(self) -> float:
         """(slowest - fastest) / median: above ~0.3, something else was using the CPU."""
         return (max(self.seconds) - min(self.seconds)) / self.median_s
@@ -81,6 +87,38 @@ def measure(
             run(batch)
             seconds.append(time.perf_counter() - start)
     return Speed(items, threads, tuple(seconds))
+
+
+def measure_side_by_side(
+    runs: dict[str, Callable[[Any], Any]],
+    batch: Any,
+    items: int,
+    *,
+    warmup: int = 1,
+    repeats: int = 7,
+    threads: int | None = None,
+) -> dict[str, Speed]:
+    """Time several models on one batch, taking turns: A, B, A, B, ... (``repeats`` rounds).
+
+    Timings taken minutes apart can differ because something else used the CPU in between; taking
+    turns spreads such a slow moment over every model. Compare their ``fastest_throughput``.
+    """
+    if not runs or not all(callable(run) for run in runs.values()):
+        raise ParameterError(f"runs must map names to functions that take the batch, got {runs!r}.")
+    for name, value, least in (("items", items, 1), ("warmup", warmup, 0), ("repeats", repeats, 1)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ParameterError(f"{name} must be a whole number of at least {least}, got {value!r}.")
+    seconds: dict[str, list[float]] = {name: [] for name in runs}
+    with torch_threads(threads):
+        for run in runs.values():
+            for _ in range(warmup):
+                run(batch)
+        for _ in range(repeats):
+            for name, run in runs.items():
+                start = time.perf_counter()
+                run(batch)
+                seconds[name].append(time.perf_counter() - start)
+    return {name: Speed(items, threads, tuple(times)) for name, times in seconds.items()}
 
 
 def size_mb(thing: Any) -> float:

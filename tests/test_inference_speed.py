@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import torch
 
 from course_utils.errors import ParameterError
-from course_utils.inference_speed import Speed, cpu_features, cpu_name, measure, size_mb
+from course_utils.inference_speed import Speed, cpu_features, cpu_name, measure, measure_side_by_side, size_mb
 
 AMD_EPYC = "processor\t: 0\nmodel name\t: AMD EPYC\nflags\t\t: fpu sse2 avx avx2 fma\n"
 XEON_512 = "model name\t: Intel Xeon\nflags\t\t: avx2 avx512f avx512bw avx512vl\n"
@@ -35,6 +37,7 @@ def test_speed_summarises_median_and_spread():
     assert speed.median_s == 0.1
     assert speed.throughput == pytest.approx(320)
     assert speed.spread == pytest.approx(2.0)
+    assert Speed(items=32, threads=1, seconds=(0.4, 0.2, 0.8)).fastest_throughput == pytest.approx(160)
     assert "320 items/s" in str(speed) and "median of 5" in str(speed)
 
 
@@ -55,6 +58,30 @@ def test_measure_refuses_settings_it_cannot_time(kwargs, words):
 def test_measure_refuses_a_run_that_is_not_a_function():
     with pytest.raises(ParameterError, match="run must be a function"):
         measure("model", None, 2)
+
+
+def test_side_by_side_takes_turns_so_a_slow_moment_hits_every_model():
+    calls = []
+
+    def make(name, cost):
+        def run(batch):
+            calls.append(name)
+            busy = 3 if len(calls) in (5, 6) else 1  # the machine is busy for one whole round
+            end = time.perf_counter() + cost * busy
+            while time.perf_counter() < end:
+                pass
+
+        return run
+
+    speeds = measure_side_by_side({"a": make("a", 0.002), "b": make("b", 0.004)}, "batch", 8, warmup=1, repeats=5)
+    assert calls == ["a", "b"] + ["a", "b"] * 5  # one warm-up each, then alternating rounds
+    assert set(speeds) == {"a", "b"} and all(len(s.seconds) == 5 for s in speeds.values())
+    assert 1.6 < speeds["a"].throughput / speeds["b"].throughput < 2.4  # the busy round hit both
+    assert 1.8 < speeds["a"].fastest_throughput / speeds["b"].fastest_throughput < 2.2  # and not their best
+    with pytest.raises(ParameterError, match="runs must map"):
+        measure_side_by_side({}, "batch", 8)
+    with pytest.raises(ParameterError, match="repeats"):
+        measure_side_by_side({"a": make("a", 0)}, "batch", 8, repeats=0)
 
 
 def test_size_of_files_folders_and_modules(tmp_path):
