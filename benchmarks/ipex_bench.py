@@ -27,10 +27,11 @@ from pathlib import Path
 import platformdirs
 from filelock import FileLock
 
+from course_utils.assets import APP_NAME
+
 REPO = Path(__file__).resolve().parents[1]
 REQUIREMENTS = REPO / "requirements" / "ipex.txt"
 PROBE = REPO / "benchmarks" / "ipex_probe.py"
-APP_NAME = "transfer-learning-course"  # course_utils.assets.APP_NAME; not imported: it pulls in torch
 COMPLETE = ".course-ipex-complete"  # written last: a folder without it is a broken build
 
 

@@ -61,6 +61,12 @@ class Speed:
         )
 
 
+def _check_counts(items: int, warmup: int, repeats: int) -> None:
+    for name, value, least in (("items", items, 1), ("warmup", warmup, 0), ("repeats", repeats, 1)):
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ParameterError(f"{name} must be a whole number of at least {least}, got {value!r}.")
+
+
 def measure(
     run: Callable[[Any], Any],
     batch: Any,
@@ -73,9 +79,7 @@ def measure(
     """Time ``run(batch)``, a batch of ``items`` inputs: ``warmup`` untimed calls, then ``repeats`` timed ones,
     with ``threads`` PyTorch threads (``None``: as set). ONNX Runtime and OpenVINO keep their own thread
     settings: give them the same number when you create their sessions."""
-    for name, value, least in (("items", items, 1), ("warmup", warmup, 0), ("repeats", repeats, 1)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < least:
-            raise ParameterError(f"{name} must be a whole number of at least {least}, got {value!r}.")
+    _check_counts(items, warmup, repeats)
     if not callable(run):
         raise ParameterError(f"run must be a function that takes the batch, got {run!r}.")
     with torch_threads(threads):
@@ -105,9 +109,7 @@ def measure_side_by_side(
     """
     if not runs or not all(callable(run) for run in runs.values()):
         raise ParameterError(f"runs must map names to functions that take the batch, got {runs!r}.")
-    for name, value, least in (("items", items, 1), ("warmup", warmup, 0), ("repeats", repeats, 1)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < least:
-            raise ParameterError(f"{name} must be a whole number of at least {least}, got {value!r}.")
+    _check_counts(items, warmup, repeats)
     seconds: dict[str, list[float]] = {name: [] for name in runs}
     with torch_threads(threads):
         for run in runs.values():
