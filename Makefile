@@ -1,6 +1,7 @@
 # Transfer Learning, Hands-On. The two commands in the README:
 #   make lab    set up the learner's environment, fetch the assets, open JupyterLab on notebooks/
 #   make test   set up the developer's environment (the learner's plus test tools), lint, run every test
+# While working: make test-fast (unit and exercise tests, no notebook, no hub; a few minutes) and make lint.
 # Both install the exact versions CI passed with (requirements/tested.txt) into $(VENV).
 PYTHON      ?= python3
 VENV        ?= .venv
@@ -19,7 +20,7 @@ export OMP_WAIT_POLICY ?= PASSIVE
 NEED_PYTHON = command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: no '$(PYTHON)' found. Install Python 3.11 or newer, then run make again (or name it: make lab PYTHON=python3.11)." >&2; exit 1; }
 INSTALL     = $(PYTHON) tools/install.py --venv $(VENV) --constraints $(CONSTRAINTS) $(if $(TORCH_INDEX),--torch-index $(TORCH_INDEX))
 
-.PHONY: setup setup-dev fetch lab test doctor lint site bench bench-busy bench-hub bench-compile ipex sweep-setfit constraints clean
+.PHONY: setup setup-dev fetch lab test test-fast doctor lint site bench bench-busy bench-hub bench-compile ipex sweep-setfit constraints clean
 
 setup: $(VENV)/.course-installed
 setup-dev: $(VENV)/.course-installed-dev
@@ -44,10 +45,15 @@ lab: setup
 
 lint: setup-dev
 	$(BIN)/python -m ruff check .
+	$(BIN)/python -m ruff format --check .
 
 test: setup-dev lint
 	$(BIN)/python -m course_utils fetch
 	$(BIN)/python -m pytest
+
+# The quick loop: the package's unit tests and every exercise's checker, no notebook and no hub.
+test-fast: setup-dev
+	$(BIN)/python -m pytest tests/unit tests/exercises tests/project -p no:site_cache -q
 
 # The course website in _build/html: the README, every notebook with its outputs, the guides and the
 # dataset cards. Each notebook is executed once into _build/.jupyter_cache (make test fills the same

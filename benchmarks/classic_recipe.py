@@ -29,7 +29,7 @@ from torchvision.datasets import ImageFolder
 from torchvision.models import resnet18
 
 from course_utils import assets
-from course_utils.checks import timing_only
+from course_utils.claims import timing_only
 from course_utils.models import load_backbone
 from course_utils.train import evaluate, fit, seed_everything
 

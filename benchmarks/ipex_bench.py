@@ -27,6 +27,7 @@ from pathlib import Path
 import platformdirs
 from filelock import FileLock
 
+from course_utils import config
 from course_utils.assets import APP_NAME
 
 REPO = Path(__file__).resolve().parents[1]
@@ -37,9 +38,9 @@ COMPLETE = ".course-ipex-complete"  # written last: a folder without it is a bro
 
 def env_dir() -> Path:
     """Where the IPEX environment lives: named by the hash of its pinned requirements."""
-    override = os.environ.get("COURSE_IPEX_ENV", "").strip()
-    if override:
-        return Path(override).expanduser()
+    override = config.folder("COURSE_IPEX_ENV")
+    if override is not None:
+        return override
     digest = hashlib.sha256(REQUIREMENTS.read_bytes()).hexdigest()[:12]
     return Path(platformdirs.user_cache_dir(APP_NAME)) / f"ipex-env-{digest}"
 

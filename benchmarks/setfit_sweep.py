@@ -1,7 +1,7 @@
 """What SetFit with all-MiniLM-L6-v2 reaches on SST-2 on this CPU: pool x pair budget x shots x seeds.
 
 Notebook 04 can afford only a few SetFit runs; this sweep finds the setting it should use, and
-the ceiling of the encoder, by measuring (issue 22). For each combination it trains SetFit
+the ceiling of the encoder, by measuring. For each combination it trains SetFit
 exactly as the notebook does (``setfit.Trainer``, CosineSimilarityLoss, logistic-regression
 head) and scores all 872 SST-2 dev sentences. Beside it, on the same shots: the frozen encoder
 plus logistic regression (no contrastive step) and zero-shot with label descriptions.
@@ -209,7 +209,7 @@ def write_report(results: pd.DataFrame, zero_shot: float) -> None:
         "batches of 16 sentences, every pair in the batch compared. `pairs` = pairs compared in all.",
         "The paper's budget for 8 shots per class (R = 20 same- and 20 different-class pairs per",
         "sentence) is 640 pairs. A frozen+LR row with 1000 shots is the encoder with plenty of labels.",
-        "Issue 22's targets, mean over 5 seeds: 0.78 at 8 shots, 0.80 at 16 shots.",
+        "The targets the sweep was set, mean over 5 seeds: 0.78 at 8 shots, 0.80 at 16 shots.",
         "",
         markdown_table(table),
         "",

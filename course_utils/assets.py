@@ -1,6 +1,6 @@
 """Declared, verified, offline-capable course assets.
 
-Every asset is declared once in ``datasets/registry.toml`` with its files and
+Every asset is declared once in ``registry/registry.toml`` with its files and
 checksums. :func:`fetch` returns a folder holding a verified copy, looking in order:
 
 1. the user's cache (``COURSE_CACHE``, else the platform cache folder);
@@ -34,6 +34,7 @@ import platformdirs
 from filelock import FileLock
 from tqdm.auto import tqdm
 
+from . import config
 from .errors import AssetUnavailableError, CacheNotWritableError, UnknownAssetError
 
 APP_NAME = "transfer-learning-course"
@@ -103,12 +104,12 @@ class Asset:
 
 
 def registry_dir() -> Path:
-    """The ``datasets/`` folder: inside the package when installed as a wheel."""
+    """The ``registry/`` folder: inside the package when installed as a wheel."""
     here = Path(__file__).resolve().parent
-    for candidate in (here / "datasets", here.parent / "datasets"):
+    for candidate in (here / "registry", here.parent / "registry"):
         if (candidate / "registry.toml").is_file():
             return candidate
-    raise FileNotFoundError("course_utils cannot find datasets/registry.toml")
+    raise FileNotFoundError("course_utils cannot find registry/registry.toml")
 
 
 def _parse_source(raw: dict | None) -> Source | None:
@@ -171,30 +172,24 @@ def get(name: str | Asset) -> Asset:
 # ------------------------------------------------------------------------ locations
 
 
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
-
-
 def is_offline() -> bool:
     """True when ``COURSE_OFFLINE`` forbids the public sources."""
-    return _env_flag("COURSE_OFFLINE")
+    return config.flag("COURSE_OFFLINE")
 
 
 def cache_dir() -> Path:
     """The user's asset cache (``COURSE_CACHE`` overrides the platform default)."""
-    override = os.environ.get("COURSE_CACHE", "").strip()
-    return Path(override).expanduser() if override else Path(platformdirs.user_cache_dir(APP_NAME))
+    return config.folder("COURSE_CACHE") or Path(platformdirs.user_cache_dir(APP_NAME))
 
 
 def shared_dirs() -> list[Path]:
     """Read-only folders prepared by an admin (``COURSE_SHARED_DATA``)."""
-    raw = os.environ.get("COURSE_SHARED_DATA", "")
-    return [Path(p).expanduser() for p in raw.split(os.pathsep) if p.strip()]
+    return config.folders("COURSE_SHARED_DATA")
 
 
 def mirror_location() -> str:
     """``COURSE_MIRROR``: a folder or a base URL, or '' when unset."""
-    return os.environ.get("COURSE_MIRROR", "").strip()
+    return config.raw("COURSE_MIRROR")
 
 
 def _is_url(location: str) -> bool:

@@ -18,7 +18,6 @@ from __future__ import annotations
 import html
 import math
 import numbers
-import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -179,63 +178,6 @@ def reveal(key: str, measured: str, detail: str = "") -> Feedback:
     if _normal(guess) == _normal(measured):
         return Feedback(key, "correct", f"you predicted {guess!r} and {shown}: your prediction held.")
     return Feedback(key, "wrong", f"you predicted {guess!r} but {shown}: worth working out why before moving on.")
-
-
-# Claims a notebook makes about its own results ("feature extraction reaches 90%").
-
-TIMING_ONLY_ENV = "COURSE_TIMING_ONLY"
-
-
-def timing_only() -> bool:
-    """True in a benchmark run with random vision weights (``COURSE_TIMING_ONLY=1``).
-
-    Time and memory do not depend on the weights' values, so ``make bench`` can measure the
-    ResNet-50 configuration without its weights; accuracy claims cannot hold there.
-    """
-    return os.environ.get(TIMING_ONLY_ENV, "").strip() not in ("", "0")
-
-
-def claim(holds: bool, statement: str) -> None:
-    """Assert a claim about this run's results, with the claim in the error message.
-
-    In a timing-only run the claim is reported as skipped instead: the weights are random there.
-    """
-    if timing_only():
-        print(f"[timing-only run, random weights] claim not checked: {statement}")
-        return
-    if not holds:
-        raise AssertionError(f"This run does not support the notebook's claim: {statement}")
-
-
-STRICT_ENV = "COURSE_STRICT"
-
-
-def strict_timing() -> bool:
-    """True where a timing claim must hold: in CI (``CI`` set) or with ``COURSE_STRICT=1``.
-
-    ``COURSE_STRICT=0`` turns it off even in CI (the benchmark's busy-machine runs do that).
-    """
-    strict = os.environ.get(STRICT_ENV, "").strip()
-    if strict:
-        return strict != "0"
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false")
-
-
-def timing_claim(holds: bool, statement: str) -> None:
-    """A claim about wall-clock time or a speed ratio: strict in CI and benchmarks, a note elsewhere.
-
-    Seconds depend on everything else the machine is doing; a learner's "Run All" on a busy
-    laptop or a shared hub must not stop because another process took the CPU. Claims about
-    accuracy, counts and parameters use :func:`claim` and stay strict everywhere.
-    """
-    if holds:
-        return
-    if strict_timing():
-        raise AssertionError(f"This run's timings do not support the notebook's claim: {statement}")
-    print(
-        f"Note: this run's timings do not show it: {statement}. Times vary when other programs use the "
-        "CPU; re-run this cell on a quiet machine to see it."
-    )
 
 
 # Small checker builders for the common kinds of answer.

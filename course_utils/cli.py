@@ -1,4 +1,4 @@
-"""Command line: ``python -m course_utils fetch | verify | doctor | predict``."""
+"""Command line: ``python -m course_utils fetch | verify | doctor | settings | predict``."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import __version__, assets
+from . import __version__, assets, config
 from .errors import CourseError
 
 
@@ -68,6 +68,20 @@ def _doctor(args: argparse.Namespace) -> int:
     return 0 if report() else 1
 
 
+def _settings(args: argparse.Namespace) -> int:
+    """The settings table (``--markdown``: as the README shows it), or each setting's value in this run."""
+    if args.markdown:
+        print(config.markdown_table())
+        return 0
+    for name, value in config.current():
+        declared = config.SETTINGS[name]
+        print(f"{name:<26} {value if value else '(unset: ' + declared.default + ')'}")
+    bad = config.problems()
+    for problem in bad:
+        print(f"!! {problem}", file=sys.stderr)
+    return 1 if bad else 0
+
+
 def _predict(args: argparse.Namespace) -> int:
     """One line per input: label, probability, input; a bad input gets its one-sentence reason."""
     from .predictor import load_predictor
@@ -99,19 +113,22 @@ def main(argv: list[str] | None = None) -> int:
         group = p.add_mutually_exclusive_group()
         group.add_argument("--all", action="store_true", help="every registered asset")
         group.add_argument(
-            "names", nargs="*", default=[], metavar="NAME", help="asset names (see datasets/registry.toml)"
+            "names", nargs="*", default=[], metavar="NAME", help="asset names (see registry/registry.toml)"
         )
         p.add_argument(
             "--dest", type=Path, help="a folder to fill instead of the user cache (e.g. a shared folder for JupyterHub)"
         )
         p.add_argument("--quiet", action="store_true", help="no progress bars")
     sub.add_parser("doctor", help="report versions, CPU, memory, assets, backbone and network")
+    p = sub.add_parser("settings", help="the course's COURSE_* settings and their values in this run")
+    p.add_argument("--markdown", action="store_true", help="the table of every setting, as in the README")
     p = sub.add_parser("predict", help="classify images or texts with a model folder saved in notebook 08")
     p.add_argument("model", type=Path, help="the model folder (it holds predictor.json)")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, or texts in quotes, for a text model")
     args = parser.parse_args(argv)
     try:
-        return {"fetch": _fetch, "verify": _verify, "doctor": _doctor, "predict": _predict}[args.command](args)
+        commands = {"fetch": _fetch, "verify": _verify, "doctor": _doctor, "settings": _settings, "predict": _predict}
+        return commands[args.command](args)
     except CourseError as exc:
         print(exc, file=sys.stderr)
         return 1

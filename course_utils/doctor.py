@@ -14,8 +14,8 @@ import urllib.request
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from . import assets, threads
-from .checks import TIMING_ONLY_ENV, timing_only
+from . import assets, config, threads
+from .claims import TIMING_ONLY_ENV, timing_only
 from .errors import ParameterError
 from .models import BACKBONES, choose_backbone
 
@@ -148,6 +148,15 @@ def _threads_row() -> Check:
     return Check("threads", text)
 
 
+def _settings_row() -> Check:
+    """The course's settings this run has (course_utils/config.py), and any it cannot use."""
+    bad = config.problems()
+    if bad:
+        return Check("settings", " ".join(bad), ok=False)
+    shown = [f"{name}={value}" for name, value in config.current() if value]
+    return Check("settings", ", ".join(shown) if shown else "none set (python -m course_utils settings lists them)")
+
+
 def checks() -> list[Check]:
     """Everything the report shows, as (name, value, ok) rows."""
     import psutil
@@ -157,6 +166,7 @@ def checks() -> list[Check]:
     rows = [
         Check("python", sys.version.split()[0]),
         Check("torch", f"{torch.__version__} ({torch.get_num_threads()} threads, {os.cpu_count()} CPUs)"),
+        _settings_row(),
         _threads_row(),
         Check("torchvision", _version("torchvision")),
         Check("transformers", _version("transformers")),
@@ -168,6 +178,8 @@ def checks() -> list[Check]:
             "accelerator", "CUDA" if torch.cuda.is_available() else "none (CPU only; every notebook is built for this)"
         ),
     ]
+    if config.problems():  # the rows below read the settings: fix them first
+        return rows
     ipex = importlib.util.find_spec(IPEX) is not None
     rows.append(
         Check(

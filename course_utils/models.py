@@ -19,8 +19,8 @@ import torch
 from torch import nn
 from torchvision import transforms
 
-from . import assets
-from .checks import TIMING_ONLY_ENV, timing_only
+from . import assets, config
+from .claims import TIMING_ONLY_ENV, timing_only
 from .errors import AssetUnavailableError, ParameterError
 
 DEFAULT_BACKBONE = "resnet50"
@@ -73,8 +73,8 @@ def choose_backbone(name: str | None = None) -> tuple[str, str]:
     """The backbone for this run and the reason, from the argument or ``COURSE_BACKBONE``."""
     if name is not None:
         choice, reason = name, "requested in the code"
-    elif os.environ.get("COURSE_BACKBONE", "").strip():
-        choice = os.environ["COURSE_BACKBONE"].strip()
+    elif config.is_set("COURSE_BACKBONE"):
+        choice = config.raw("COURSE_BACKBONE")
         reason = f"COURSE_BACKBONE={choice} is set for this run"
     else:
         choice, reason = DEFAULT_BACKBONE, "the course default"
@@ -189,6 +189,7 @@ def text_model_path(model_id: str) -> str:
         raise ParameterError(f"model_id must be a non-empty string, got {model_id!r}.")
     if model_id in assets.registry():
         return str(assets.fetch(model_id))
+    # HF_HUB_OFFLINE is huggingface_hub's own switch, read with its own rule: set and not "0" means offline.
     offline = assets.is_offline() or os.environ.get("HF_HUB_OFFLINE", "").strip() not in ("", "0")
     if offline and not Path(model_id).is_dir():
         from huggingface_hub import try_to_load_from_cache

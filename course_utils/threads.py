@@ -5,7 +5,7 @@ use only one or two of a node's cores (a CPU quota), and in a classroom several 
 the same cores. With more threads than usable CPUs, every parallel operation waits for a thread
 that is not running; OpenMP's default wait is a busy spin, which burns the very CPU the missing
 thread needs. Small operations in tight training loops suffer most: on a 2-core machine shared
-with two busy processes they ran 5-7x slower instead of about 2x (course issue 21).
+with two busy processes they ran 5-7x slower instead of about 2x.
 
 Two settings fix it, and the notebooks call :func:`use_usable_cpus` for the first:
 - one thread per CPU the process may use (its affinity mask, capped by a cgroup CPU quota);
@@ -22,7 +22,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import ParameterError
+from . import config
 
 THREADS_ENV = "COURSE_THREADS"  # a whole number overrides the detected count
 WAIT_POLICY_ENV = "OMP_WAIT_POLICY"
@@ -53,11 +53,9 @@ def usable_cpus(root: Path = CGROUP_ROOT) -> int:
 
     ``COURSE_THREADS`` set to a whole number overrides the detection.
     """
-    override = os.environ.get(THREADS_ENV, "").strip()
-    if override:
-        if not override.isdigit() or int(override) < 1:
-            raise ParameterError(f"{THREADS_ENV} must be a whole number >= 1, got {override!r}.")
-        return int(override)
+    override = config.whole_number(THREADS_ENV)
+    if override is not None:
+        return override
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     limit = cgroup_cpu_limit(root)
     if limit is not None:
@@ -91,4 +89,4 @@ def torch_threads(n: int | None) -> Iterator[None]:
 
 def wait_policy() -> str:
     """OpenMP's wait policy as this process was started with ("not set" means busy-waiting)."""
-    return os.environ.get(WAIT_POLICY_ENV, "").strip() or "not set"
+    return os.environ.get(WAIT_POLICY_ENV, "").strip() or "not set"  # OpenMP's variable, not the course's

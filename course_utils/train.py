@@ -12,7 +12,6 @@ import copy
 import ctypes
 import gc
 import math
-import os
 import random
 import time
 from collections.abc import Callable, Iterable
@@ -23,6 +22,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from . import config
 from .errors import ParameterError
 from .threads import torch_threads
 
@@ -58,7 +58,7 @@ def pick_device(prefer: str | None = None) -> torch.device:
     The course's timings and numbers are measured on a CPU, so an accelerator is used only
     when asked for: a lesson then behaves as its text says on every machine.
     """
-    choice = (prefer or os.environ.get("COURSE_DEVICE", "")).strip() or "cpu"
+    choice = (prefer or config.raw("COURSE_DEVICE")).strip() or "cpu"
     try:
         device = torch.device(choice)
     except RuntimeError:

@@ -7,7 +7,7 @@ accounts (JupyterHub's default PAM authenticator, one Unix user per learner, ser
 that user by the default spawner), so the folder, owned by root and not writable by others, is
 read-only for them.
 
-tests/test_hub.py loads this file unchanged and then overrides only what a test machine needs
+tests/integration/test_hub.py loads this file unchanged and then overrides only what a test machine needs
 (loopback ports, a temporary state folder, a shared password instead of system accounts, one
 process per user without Unix users, and, since CI runs as root, a read-only bind mount of the
 shared folder for each server). docs/instructors.md explains each setting; settings are read

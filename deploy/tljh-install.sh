@@ -2,7 +2,7 @@
 # The Littlest JupyterHub (one server, up to about 100 users) for the course. Run from the root of
 # a checkout of the course, as a user with sudo, on a fresh Ubuntu server with internet access:
 #   bash deploy/tljh-install.sh <admin-user-name>
-# Not run in the course's CI (it installs a system service); tests/test_deploy.py checks that it
+# Not run in the course's CI (it installs a system service); tests/integration/test_deploy.py checks that it
 # installs the course with the tested versions and uses the tested hub config.
 set -euo pipefail
 ADMIN="${1:?usage: bash deploy/tljh-install.sh <admin-user-name>}"

@@ -9,7 +9,6 @@ the static rendering course_utils gives every widget, and the course uses no LaT
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -18,6 +17,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "site"))
+
+from course_utils import config  # noqa: E402 (after the path set-up above)
 
 _project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
 project = "Transfer Learning, Hands-On"
@@ -33,7 +34,7 @@ include_patterns = [
     "README.md",
     "notebooks/*.ipynb",
     "docs/*.md",
-    "datasets/*.md",
+    "registry/*.md",
     "benchmarks/*.md",
     "CHANGELOG.md",
     "CONTRIBUTING.md",
@@ -44,7 +45,7 @@ exclude_patterns = ["_build", ".venv", ".cache", "**/.ipynb_checkpoints"]
 # editing prose rebuilds in seconds. `make test` fills the same cache from its own notebook run
 # (tests/site_cache.py), so CI builds the site without running any notebook a second time.
 nb_execution_mode = "cache"
-nb_execution_cache_path = os.environ.get("COURSE_SITE_CACHE") or str(REPO / "_build" / ".jupyter_cache")
+nb_execution_cache_path = str(config.folder("COURSE_SITE_CACHE") or REPO / "_build" / ".jupyter_cache")
 nb_execution_timeout = 900
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
@@ -78,7 +79,7 @@ html_theme_options = {
 
 def public_repository() -> str:
     """The course's public GitHub repository: ``COURSE_REPOSITORY_URL``, else this checkout's ``origin``."""
-    url = os.environ.get("COURSE_REPOSITORY_URL", "")
+    url = config.raw("COURSE_REPOSITORY_URL")
     if not url:
         found = subprocess.run(["git", "remote", "get-url", "origin"], cwd=REPO, capture_output=True, text=True)
         url = found.stdout.strip() if found.returncode == 0 else ""
@@ -93,7 +94,7 @@ repository_url = public_repository()
 if repository_url:
     html_theme_options |= {
         "repository_url": repository_url,
-        "repository_branch": os.environ.get("COURSE_REPOSITORY_BRANCH", "main"),
+        "repository_branch": config.raw("COURSE_REPOSITORY_BRANCH") or "main",
         "path_to_docs": "",
         "launch_buttons": {"binderhub_url": "https://mybinder.org", "notebook_interface": "jupyterlab"},
         "use_repository_button": True,

@@ -14,7 +14,7 @@ from sphinx.application import Sphinx
 NAVIGATION = {
     "Notebooks": ["notebooks/*"],
     "Teaching and contributing": ["docs/instructors", "docs/notebook_template", "CONTRIBUTING"],
-    "Reference": ["datasets/README", "datasets/*", "benchmarks/results", "benchmarks/*", "CHANGELOG"],
+    "Reference": ["registry/README", "registry/*", "benchmarks/results", "benchmarks/*", "CHANGELOG"],
 }
 
 

@@ -21,8 +21,10 @@ for _var in ("COURSE_OFFLINE", "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DAT
 # Idle OpenMP threads sleep instead of spinning: a busy CI machine slows notebooks by its fair
 # share, not several times (course_utils/threads.py). Kernels read it when they import torch.
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-# Timing-only mode (random vision weights) is for `make bench`: tests always check every claim.
+# Timing-only mode (random vision weights) is for `make bench`: tests always check every claim, and a
+# claim the run does not support fails it (a learner's kernel shows a panel instead; course_utils.claims).
 os.environ.pop("COURSE_TIMING_ONLY", None)
+os.environ.setdefault("COURSE_STRICT", "1")
 
 _real_connect = socket.socket.connect
 

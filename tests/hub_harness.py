@@ -1,4 +1,4 @@
-"""A real JupyterHub on loopback, driven as a class would use it: for tests/test_hub.py and
+"""A real JupyterHub on loopback, driven as a class would use it: for tests/integration/test_hub.py and
 benchmarks/bench_hub.py.
 
 The hub loads the course's own deploy/jupyterhub_config.py, then a small overlay written here

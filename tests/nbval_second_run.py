@@ -10,7 +10,7 @@ Cells tagged ``heavy`` are left out of the second pass: the training runs and en
 14 s or more in ``benchmarks/profiles/``. Running them again would add minutes per notebook to CI,
 and what they defined on the first pass is still there for the cells after them.
 Loaded by ``-p nbval_second_run`` in pyproject.toml, so a single notebook's run has it too;
-``tests/test_rerun.py`` checks that the hook is in place and that ``heavy`` stays rare.
+``tests/notebooks/test_rerun.py`` checks that the hook is in place and that ``heavy`` stays rare.
 """
 
 from __future__ import annotations

@@ -8,14 +8,13 @@ about as long again to CI; instead this plugin records what each cell of nbval's
 ``make site`` finds the entry and executes nothing; a notebook whose code changed since has no
 entry and is executed by the build.
 
-The cache folder is ``COURSE_SITE_CACHE`` (default ``_build/.jupyter_cache``, site/conf.py's);
-set it empty to turn the plugin off. The site's test (tests/test_site.py) runs after the
+The cache folder is ``COURSE_SITE_CACHE`` (default ``_build/.jupyter_cache``, site/conf.py's).
+The site's test (tests/integration/test_site.py) runs after the
 notebooks, so that in one ``pytest`` session the site is built from them: this plugin moves it last.
 """
 
 from __future__ import annotations
 
-import os
 from collections import defaultdict
 from pathlib import Path
 
@@ -23,16 +22,15 @@ import nbformat
 import pytest
 from nbval.plugin import IPyNbCell
 
+from course_utils import config as course_config
+
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CACHE = REPO / "_build" / ".jupyter_cache"
 SITE_TEST = "test_site.py"
 
 
-def cache_folder() -> Path | None:
-    value = os.environ.get("COURSE_SITE_CACHE")
-    if value is None:
-        return DEFAULT_CACHE
-    return Path(value) if value else None
+def cache_folder() -> Path:
+    return course_config.folder("COURSE_SITE_CACHE") or DEFAULT_CACHE
 
 
 def store(path: Path, outputs: dict[int, list], cache: Path) -> None:
@@ -87,12 +85,10 @@ class _Recorder:
 
 
 def pytest_configure(config):
-    cache = cache_folder()
-    if cache is not None:
-        config.pluginmanager.register(_Recorder(cache), "site_cache_recorder")
+    config.pluginmanager.register(_Recorder(cache_folder()), "site_cache_recorder")
 
 
 def stored_this_session(config) -> list[str]:
-    """Names of the notebooks this session has stored in the site's cache (for tests/test_site.py)."""
+    """Names of the notebooks this session has stored in the site's cache (for tests/integration/test_site.py)."""
     recorder = config.pluginmanager.get_plugin("site_cache_recorder")
     return list(recorder.stored) if recorder else []

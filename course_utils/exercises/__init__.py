@@ -1,5 +1,29 @@
-"""Each notebook's exercises, registered with :mod:`course_utils.checks` on import.
+"""Each notebook's exercises, registered with :mod:`course_utils.checks` when the notebook loads them.
 
 The expected answers live here rather than in the notebooks, so reading an exercise cell does
 not give its answer away; the reference solutions are collapsed cells in each notebook.
+A notebook's first cell says ``check, hint, predict, reveal = load_exercises("01")``.
 """
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any, NamedTuple
+
+from .. import checks
+
+
+class ExerciseTools(NamedTuple):
+    """What an exercise cell calls: check an answer, climb the hint ladder, predict, reveal."""
+
+    check: Callable[..., Any]
+    hint: Callable[..., Any]
+    predict: Callable[..., Any]
+    reveal: Callable[..., Any]
+
+
+def load_exercises(notebook: str) -> ExerciseTools:
+    """Register notebook ``notebook``'s exercises ("01" to "09") and return the functions its cells use."""
+    importlib.import_module(f".nb{notebook}", __name__)  # importing a module registers its exercises
+    return ExerciseTools(checks.check, checks.hint, checks.predict, checks.reveal)

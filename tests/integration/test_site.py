@@ -28,7 +28,7 @@ from urllib.parse import urldefrag, urljoin, urlparse
 import nbformat
 import pytest
 from conftest import REPO, chromium
-from site_cache import DEFAULT_CACHE, cache_folder, stored_this_session
+from site_cache import cache_folder, stored_this_session
 
 pytestmark = pytest.mark.slow
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -76,7 +76,7 @@ def executed_images(path: Path) -> int:
     """How many figures the executed notebook in the site's cache holds (what its page must show)."""
     from jupyter_cache import get_cache
 
-    cache = get_cache(str(cache_folder() or DEFAULT_CACHE))
+    cache = get_cache(str(cache_folder()))
     record = cache.match_cache_notebook(nbformat.read(path, as_version=4))
     nb = cache.get_cache_bundle(record.pk).nb
     return sum("image/png" in out.get("data", {}) for cell in nb.cells for out in cell.get("outputs", []))

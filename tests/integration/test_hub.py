@@ -25,7 +25,7 @@ import pytest
 from conftest import chromium, course_cli, real_mirror, set_writable, snapshot
 from hub_harness import PASSWORD, MemorySampler, NotebookRun, course_repo, leftovers, running_hub
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"
 ASSETS = ["hymenoptera", "sst2", "all-MiniLM-L6-v2", "mnist-5k", "crowdflower-sentiment", "efficientnet-lite0-imagenet"]
 USERS = ["ada", "grace", "alan"]  # alan is the learner in the browser

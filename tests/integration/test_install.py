@@ -18,7 +18,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CONSTRAINTS = REPO / "requirements" / "tested.txt"
 sys.path.insert(0, str(REPO / "tools"))
 import install  # noqa: E402  (tools/ is not a package: it runs before the course is installed)

@@ -15,7 +15,7 @@ from conftest import course_cli
 
 from course_utils import __version__
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 CFF_SCHEMA = REPO / "tests" / "schemas" / "cff-1.2.0.schema.json"
 
 
@@ -58,7 +58,7 @@ def test_the_license_named_in_the_citation_is_the_license_file():
     assert citation()["license"] == "MIT" and (REPO / "LICENSE").read_text().startswith("MIT License")
 
 
-DOCS = ["README.md", "CONTRIBUTING.md", "CHANGELOG.md", "docs/*.md", "datasets/*.md", "benchmarks/*.md"]
+DOCS = ["README.md", "CONTRIBUTING.md", "CHANGELOG.md", "docs/*.md", "registry/*.md", "benchmarks/*.md"]
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
@@ -77,7 +77,7 @@ def test_every_relative_link_in_the_documentation_leads_to_a_file_or_folder():
 
 def test_contributing_names_the_checks_that_exist():
     text = (REPO / "CONTRIBUTING.md").read_text()
-    for path in re.findall(r"`((?:tests|benchmarks|course_utils|docs|datasets)/[\w./]+\.(?:py|toml|md))`", text):
+    for path in re.findall(r"`((?:tests|benchmarks|course_utils|docs|registry)/[\w./]+\.(?:py|toml|md))`", text):
         if "NN" not in path:  # nbNN.py, NN_name.ipynb: placeholders for a notebook's number
             assert (REPO / path).exists(), path
     assert "make test" in text and "make bench" in text

@@ -15,7 +15,7 @@ import pytest
 from conftest import real_mirror
 from PIL import Image
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 NOTEBOOK = REPO / "notebooks" / "08_your_own_data.ipynb"
 
 

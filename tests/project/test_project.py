@@ -8,7 +8,7 @@ import sys
 import tomllib
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.ipynb"))
 
 
@@ -109,6 +109,29 @@ def test_every_imported_package_is_declared_learners_get_what_the_notebooks_impo
         return missing
 
     learner = [p.read_text() for p in (REPO / "course_utils").rglob("*.py")] + [_code(p) for p in NOTEBOOKS]
-    developer = [p.read_text() for d in ("tests", "benchmarks", "tools") for p in (REPO / d).glob("*.py")]
+    developer = [p.read_text() for d in ("tests", "benchmarks", "tools") for p in (REPO / d).rglob("*.py")]
     assert not undeclared(learner, runtime), "imported by the course but not in [project] dependencies"
     assert not undeclared(developer, runtime | dev), "imported by tests or tools but not declared"
+
+
+def test_learner_cells_hold_the_lesson_not_lint_pragmas_or_ci_notes():
+    """Developer evidence goes to tests/claim_margins.toml or the benchmarks, pragmas to pyproject.toml."""
+    for path in NOTEBOOKS:
+        for i, cell in enumerate(json.loads(path.read_text())["cells"]):
+            source = "".join(cell["source"])
+            if cell["cell_type"] == "code":
+                assert "noqa" not in source and "type: ignore" not in source, f"{path.name} cell {i}: a lint pragma"
+                assert not re.search(r"Margins?:|\(CI\)", source), f"{path.name} cell {i}: a CI margin note"
+
+
+def test_no_published_page_names_a_tracker_issue():
+    """Readers of the course cannot open the team's tracker: say what was decided, not where."""
+    pages = [*NOTEBOOKS, *REPO.glob("*.md"), *(REPO / "docs").glob("*.md"), *(REPO / "registry").glob("*.md")]
+    pages += [
+        *(REPO / "benchmarks").glob("*.md"),
+        *(REPO / "benchmarks").glob("*.py"),
+        *(REPO / "course_utils").rglob("*.py"),
+    ]
+    for path in pages:
+        found = re.findall(r"\b(?:course )?issues? #?\d+\b|\(issue \d+", path.read_text(), flags=re.I)
+        assert not found, f"{path.relative_to(REPO)} names a tracker issue: {found[:3]}"

@@ -16,7 +16,7 @@ from conftest import set_writable, snapshot
 from course_utils import assets
 from course_utils.errors import AssetUnavailableError, CacheNotWritableError, UnknownAssetError
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EXPECTED = {
     "hymenoptera",
     "sst2",
@@ -53,7 +53,7 @@ def test_registry_declares_every_course_asset_with_checksums_and_a_card():
     assert set(reg) == EXPECTED
     for asset in reg.values():
         assert asset.license and asset.citation and asset.public is not None, asset.name
-        assert (REPO / "datasets" / asset.card).is_file(), f"missing dataset card for {asset.name}"
+        assert (REPO / "registry" / asset.card).is_file(), f"missing dataset card for {asset.name}"
         assert asset.files or asset.tree, asset.name
         for spec in asset.files:
             assert len(spec.sha256) == 64 or len(spec.sha256_prefix) >= 8, spec

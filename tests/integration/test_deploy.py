@@ -1,6 +1,6 @@
 """The deployment files an admin pastes (deploy/) say the same thing, and the Kubernetes one is valid.
 
-deploy/jupyterhub_config.py is the tested config (tests/test_hub.py runs a hub from it); the
+deploy/jupyterhub_config.py is the tested config (tests/integration/test_hub.py runs a hub from it); the
 Zero to JupyterHub values, the TLJH install script and the user image must agree with it on what
 the course needs: the environment every kernel gets, memory and CPU per user, idle culling, and
 the tested versions of every package.
@@ -18,7 +18,7 @@ import pytest
 import yaml
 from traitlets.config.loader import PyFileConfigLoader
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"
 SCHEMA = REPO.parent / "shared" / "schemas" / "z2jh-values.schema.json"
 
