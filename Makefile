@@ -53,6 +53,7 @@ test: setup-dev lint
 
 # The quick loop: the package's unit tests and every exercise's checker, no notebook and no hub.
 test-fast: setup-dev
+	$(BIN)/python -m course_utils fetch --quiet
 	$(BIN)/python -m pytest tests/unit tests/exercises tests/project -p no:site_cache -q
 
 # The course website in _build/html: the README, every notebook with its outputs, the guides and the

@@ -22,7 +22,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from . import config
+from .errors import CourseError
+
 Checker = Callable[[Any], bool]
+
+
+KINDS = {
+    "code": "write the code of the lesson's step; the checker runs it on inputs of its own",
+    "decision": "choose a setting or a method; the checker measures the choice",
+    "warm-up": "recall or arithmetic (at most one per notebook)",
+}
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,14 @@ class Exercise:
     question: str
     checker: Checker
     hints: tuple[str, ...]  # the ladder: idea, then tool, then the line to write
+    kind: str = "code"  # one of KINDS
+    skill: str = ""  # the skill it practises, for the instructors' table
+
+    @property
+    def verifies(self) -> str:
+        """What the checker verifies: the first paragraph of its docstring."""
+        doc = (self.checker.__doc__ or "").strip().split("\n\n")[0]
+        return " ".join(doc.split())
 
 
 @dataclass(frozen=True)
@@ -74,12 +92,16 @@ _EXERCISES: dict[str, Exercise] = {}
 _RUNGS_SHOWN: dict[str, int] = {}  # how far up each exercise's hint ladder the learner has climbed
 
 
-def register(key: str, question: str, checker: Checker, hints: str | Sequence[str]) -> Exercise:
+def register(
+    key: str, question: str, checker: Checker, hints: str | Sequence[str], *, kind: str = "code", skill: str = ""
+) -> Exercise:
     """Declare an exercise with its hint ladder (re-registering a key replaces it, so cells can be re-run)."""
     ladder = (hints,) if isinstance(hints, str) else tuple(hints)
     if not ladder:
         raise ValueError(f"exercise {key!r} needs at least one hint")
-    exercise = Exercise(key, question, checker, ladder)
+    if kind not in KINDS:
+        raise ValueError(f"exercise {key!r}: kind must be one of {', '.join(KINDS)}")
+    exercise = Exercise(key, question, checker, ladder, kind, skill)
     _EXERCISES[key] = exercise
     return exercise
 
@@ -144,6 +166,11 @@ def check(key: str, answer: Any) -> Feedback:
 
 # Predict, then run: a learner's guess is recorded before the experiment and compared after it.
 
+
+class PredictionPending(CourseError):
+    """In predict-first mode (``COURSE_PREDICT_FIRST``), a prediction cell not yet answered stops Run All."""
+
+
 _PREDICTIONS: dict[str, str] = {}
 
 
@@ -160,6 +187,9 @@ def predict(key: str, guess: Any, choices: Sequence[str]) -> Feedback:
     options = ", ".join(repr(c) for c in choices)
     if unanswered(guess):
         _PREDICTIONS.pop(key, None)
+        if config.flag("COURSE_PREDICT_FIRST"):  # class mode: Run All stops here until the learner predicts
+            raise PredictionPending(f"[{key}] predict first: replace the ... with one of {options}, run this cell, "
+                                    "then Run > Run Selected Cell and All Below.")  # fmt: skip
         return Feedback(key, "unanswered", f"no prediction made; replace the ... with one of {options}.")
     normal = {_normal(c): c for c in choices}
     if _normal(guess) not in normal:
@@ -184,11 +214,19 @@ def reveal(key: str, measured: str, detail: str = "") -> Feedback:
 
 
 def equals(expected: Any) -> Checker:
-    return lambda answer: answer == expected
+    def checker(answer: Any) -> bool:
+        """The value the question asks for, exactly."""
+        return answer == expected
+
+    return checker
 
 
 def close_to(expected: float, rel: float = 1e-3, abs_: float = 0.0) -> Checker:
-    return lambda answer: math.isclose(float(answer), expected, rel_tol=rel, abs_tol=abs_)
+    def checker(answer: Any) -> bool:
+        """The number the question asks for, to a rounding error."""
+        return math.isclose(float(answer), expected, rel_tol=rel, abs_tol=abs_)
+
+    return checker
 
 
 def whole_number_in(answer: Any, low: int, high: int, what: str) -> bool:
@@ -202,4 +240,9 @@ def whole_number_in(answer: Any, low: int, high: int, what: str) -> bool:
 def one_of(*accepted: str) -> Checker:
     """A text answer, compared case- and space-insensitively."""
     normal = {a.strip().lower() for a in accepted}
-    return lambda answer: isinstance(answer, str) and answer.strip().lower() in normal
+
+    def checker(answer: Any) -> bool:
+        """The word the question asks for, case and spaces ignored."""
+        return isinstance(answer, str) and answer.strip().lower() in normal
+
+    return checker

@@ -1,4 +1,4 @@
-"""Command line: ``python -m course_utils fetch | verify | doctor | settings | predict``."""
+"""Command line: ``python -m course_utils fetch | verify | doctor | settings | exercises | predict``."""
 
 from __future__ import annotations
 
@@ -82,6 +82,14 @@ def _settings(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def _exercises(args: argparse.Namespace) -> int:
+    """Every exercise: its key, the skill it practises, its kind and what its checker verifies."""
+    from .exercises import markdown_table
+
+    print(markdown_table())
+    return 0
+
+
 def _predict(args: argparse.Namespace) -> int:
     """One line per input: label, probability, input; a bad input gets its one-sentence reason."""
     from .predictor import load_predictor
@@ -122,12 +130,20 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("doctor", help="report versions, CPU, memory, assets, backbone and network")
     p = sub.add_parser("settings", help="the course's COURSE_* settings and their values in this run")
     p.add_argument("--markdown", action="store_true", help="the table of every setting, as in the README")
+    sub.add_parser("exercises", help="every exercise as a Markdown table (for the instructors' guide)")
     p = sub.add_parser("predict", help="classify images or texts with a model folder saved in notebook 08")
     p.add_argument("model", type=Path, help="the model folder (it holds predictor.json)")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, or texts in quotes, for a text model")
     args = parser.parse_args(argv)
     try:
-        commands = {"fetch": _fetch, "verify": _verify, "doctor": _doctor, "settings": _settings, "predict": _predict}
+        commands = {
+            "fetch": _fetch,
+            "verify": _verify,
+            "doctor": _doctor,
+            "settings": _settings,
+            "exercises": _exercises,
+            "predict": _predict,
+        }
         return commands[args.command](args)
     except CourseError as exc:
         print(exc, file=sys.stderr)

@@ -75,6 +75,12 @@ SETTINGS: dict[str, Setting] = {
             "as `COURSE_STRICT`",
         ),
         Setting(
+            "COURSE_PREDICT_FIRST",
+            "flag",
+            "on: Run All stops at each prediction not yet made, so a class predicts before it sees a result",
+            "off",
+        ),
+        Setting(
             "COURSE_TIMING_ONLY",
             "flag",
             "on: vision weights are random and accuracy claims are not checked; for `make bench` only",

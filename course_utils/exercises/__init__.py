@@ -27,3 +27,18 @@ def load_exercises(notebook: str) -> ExerciseTools:
     """Register notebook ``notebook``'s exercises ("01" to "09") and return the functions its cells use."""
     importlib.import_module(f".nb{notebook}", __name__)  # importing a module registers its exercises
     return ExerciseTools(checks.check, checks.hint, checks.predict, checks.reveal)
+
+
+NOTEBOOKS = ("01", "02", "03", "04", "05", "06", "07", "08")
+
+
+def markdown_table() -> str:
+    """The instructors' table of every exercise: key, skill, kind and what its checker verifies."""
+    for notebook in NOTEBOOKS:
+        load_exercises(notebook)
+    rows = ["| exercise | skill it practises | kind | what the checker verifies |", "|---|---|---|---|"]
+    for key, exercise in sorted(checks._EXERCISES.items(), key=lambda item: item[0][:2]):  # registration order
+        if key[:2] in NOTEBOOKS:
+            verifies = exercise.verifies.replace("|", "\\|")
+            rows.append(f"| `{key}` | {exercise.skill} | {exercise.kind} | {verifies} |")
+    return "\n".join(rows)

@@ -2,84 +2,95 @@
 
 from __future__ import annotations
 
+import itertools
 import math
+import random
 from collections.abc import Callable
 
 import torch
 
-from ..checks import equals, register
-
-# Sentences whose sentiment no reasonable SST-2 classifier gets wrong.
-_CLEAR = {
-    "a masterpiece : moving , funny and beautifully acted .": "positive",
-    "one of the most delightful films of the year .": "positive",
-    "a dull , lifeless and painfully boring mess .": "negative",
-    "the worst movie i have seen in years .": "negative",
-}
+from ..checks import register
 
 
-def _classifies_clear_sentences(classify: Callable) -> bool:
-    labels = list(classify(list(_CLEAR)))
-    return [str(label).lower() for label in labels] == list(_CLEAR.values())
+def equals_text(expected: str):
+    def checker(answer) -> bool:
+        """The value the question asks for, as a number or as text."""
+        return str(answer).strip() == expected
+
+    return checker
 
 
-TOP_LR, LAYER_DECAY = 2e-4, 0.9
+_DRAWS = itertools.count()  # each call draws other sentences: no list of answers can be written in advance
 
 
-def _discriminative_rates(answer: tuple) -> bool:
-    """``(optimizer, model)``: every trainable parameter in one group; the head and pooler learn at
-    TOP_LR and each tier below (each layer the model has, top first, then any trainable embedding
-    parameters) at LAYER_DECAY times the tier above."""
-    optimizer, model = answer
-    if not isinstance(optimizer, torch.optim.Optimizer):
+def _classifies_like_the_model(answer: tuple) -> bool:
+    """``(classify, model, tokenizer)``: on 12 SST-2 dev sentences drawn at check time (others at each call),
+    ``classify`` returns the fine-tuned model's own label for each, in order."""
+    from ..data import SST2_LABELS, load_sst2
+
+    classify, model, tokenizer = answer
+    dev = load_sst2("dev")
+    sentences = dev.sentence.sample(12, random_state=next(_DRAWS)).tolist()
+    model.eval()
+    with torch.inference_mode():
+        logits = model(**tokenizer(sentences, padding=True, truncation=True, return_tensors="pt")).logits
+    expected = [SST2_LABELS[i] for i in logits.argmax(-1).tolist()]
+    given = classify(list(sentences))
+    got = [str(label).strip().lower() for label in given] if isinstance(given, list | tuple) else []
+    if len(got) != len(sentences):
+        print(f"classify should return one label per sentence: {len(sentences)} sentences, {len(got)} labels")
         return False
-    base = model.base_model
-    tiers = [
-        [*model.classifier.parameters(), *base.pooler.parameters()],
-        *[list(layer.parameters()) for layer in reversed(base.encoder.layer)],
-        [p for p in base.embeddings.parameters() if p.requires_grad],  # none when a cache stands in
-    ]
-    expected = {id(p): TOP_LR * LAYER_DECAY**depth for depth, params in enumerate(tiers) for p in params}
-    given: dict[int, float] = {}
-    for group in optimizer.param_groups:
-        for p in group["params"]:
-            if id(p) in given:  # one parameter in two groups: PyTorch refuses this too
-                return False
-            given[id(p)] = group["lr"]
-    return given.keys() == expected.keys() and all(math.isclose(given[k], lr) for k, lr in expected.items())
+    agree = sum(g == e for g, e in zip(got, expected, strict=True))
+    print(f"your labels agree with the fine-tuned model on {agree} of {len(sentences)} sentences drawn just now")
+    return agree == len(sentences)
 
 
-register(
-    "03.head_params",
-    "How many trainable parameters does a 3-class linear head on MiniLM's 384-number sentence vectors have?",
-    equals(1155),
-    (
-        "a linear layer has one weight per (input, output) pair plus one bias per output.",
-        "inputs = 384 numbers, outputs = 3 classes: weights + biases.",
-    ),
-)
-register(
-    "03.steps",
-    "How many optimizer steps do 3 epochs over 1,500 sentences at batch size 32 take (last batch kept)?",
-    equals(141),
-    (
-        "count the steps in one epoch, then multiply by the epochs.",
-        "the last, short batch is kept, so round the division up: math.ceil(1500 / 32) per epoch.",
-    ),
-)
+def _discriminative_rates(build: Callable) -> bool:
+    """``build(model, top_lr, decay)`` on small random BERT classifiers with rates drawn at check time: every
+    trainable parameter in exactly one group; the head and pooler at ``top_lr`` and each layer below, top first,
+    at ``decay`` times the tier above; frozen parameters left out."""
+    rng = random.Random()
+    for layers, frozen_bottom in ((4, 0), (3, 1)):
+        model = _tiny_classifier(layers)
+        for layer in list(model.base_model.encoder.layer)[:frozen_bottom]:
+            layer.requires_grad_(False)
+        model.base_model.embeddings.requires_grad_(False)
+        top_lr, decay = rng.choice((1e-4, 2e-4, 5e-4)), rng.choice((0.5, 0.8, 0.9))
+        optimizer = build(model, top_lr, decay)
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            print("return the optimizer (a torch.optim.AdamW)")
+            return False
+        base = model.base_model
+        trained = [layer for layer in reversed(base.encoder.layer) if any(p.requires_grad for p in layer.parameters())]
+        tiers = [[*model.classifier.parameters(), *base.pooler.parameters()], *[list(t.parameters()) for t in trained]]
+        expected = {id(p): top_lr * decay**depth for depth, params in enumerate(tiers) for p in params}
+        given: dict[int, float] = {}
+        for group in optimizer.param_groups:
+            for p in group["params"]:
+                if id(p) in given:
+                    return False
+                given[id(p)] = group["lr"]
+        if given.keys() != expected.keys() or any(not math.isclose(given[k], lr) for k, lr in expected.items()):
+            print(f"with top_lr={top_lr} and decay={decay}, the groups' rates are not the ones asked for")
+            return False
+    return True
+
+
 register(
     "03.pad_mask",
     "Which attention_mask value marks a [PAD] position, 0 or 1?",
-    lambda answer: str(answer).strip() == "0",
+    equals_text("0"),
     (
         "the mask says which positions attention may look at.",
         "padding carries no meaning: attention must ignore it. Which value switches a position off?",
     ),
+    kind="warm-up",
+    skill="read an attention mask",
 )
 register(
     "03.classify",
     "Write classify(sentences) returning 'positive' or 'negative' for each sentence, using the fine-tuned model.",
-    _classifies_clear_sentences,
+    _classifies_like_the_model,
     (
         "three steps: turn the sentences into token ids, run the fine-tuned model, turn its scores into labels.",
         "tokenizer(sentences, padding=True, truncation=True, return_tensors='pt'); the model returns .logits; "
@@ -87,29 +98,37 @@ register(
         "finetuned.eval(); with torch.inference_mode(): logits = finetuned(**tokenizer(...)).logits; "
         "return [SST2_LABELS[i] for i in logits.argmax(-1).tolist()]",
     ),
+    skill="use a fine-tuned model on new text",
 )
 register(
     "03.discriminative",
-    "Build my_optimizer: AdamW over the ULMFiT model's trainable parameters, the head and pooler at 2e-4 "
-    "and each tier below at 0.9 times the tier above.",
+    "Write discriminative_optimizer(model, top_lr, decay): AdamW with the head and pooler at top_lr and each "
+    "trainable layer below at decay times the rate above.",
     _discriminative_rates,
     (
         "discriminative fine-tuning gives each depth its own learning rate: lower layers hold more general "
-        "features and should move less.",
+        "features and should move less. Frozen layers get no group.",
         "AdamW accepts a list of parameter groups, each a dict with its own 'params' and 'lr'; "
-        "layer_groups(ulmfit) returns (name, params) tiers, top first.",
-        "torch.optim.AdamW([{'params': params, 'lr': 2e-4 * 0.9**depth} "
-        "for depth, (_, params) in enumerate(layer_groups(ulmfit))])",
+        "model.base_model.encoder.layer lists the layers bottom first.",
+        "tiers = [[*model.classifier.parameters(), *model.base_model.pooler.parameters()]] + [list(layer.parameters()) "
+        "for layer in reversed(model.base_model.encoder.layer) if any(p.requires_grad for p in layer.parameters())]; "
+        "return torch.optim.AdamW([{'params': t, 'lr': top_lr * decay**d} for d, t in enumerate(tiers)])",
     ),
+    skill="discriminative learning rates",
 )
 
 
-def _tiny_classifier() -> torch.nn.Module:
-    """A 4-layer BERT classifier with random weights: the same module names as MiniLM's, built in milliseconds."""
+def _tiny_classifier(layers: int = 4) -> torch.nn.Module:
+    """A small BERT classifier with random weights: the same module names as MiniLM's, built in milliseconds."""
     from transformers import BertConfig, BertForSequenceClassification
 
     config = BertConfig(
-        vocab_size=50, hidden_size=8, num_hidden_layers=4, num_attention_heads=2, intermediate_size=16, num_labels=2
+        vocab_size=50,
+        hidden_size=8,
+        num_hidden_layers=layers,
+        num_attention_heads=2,
+        intermediate_size=16,
+        num_labels=2,
     )
     with torch.random.fork_rng():
         torch.manual_seed(0)
@@ -142,4 +161,5 @@ register(
         "model.requires_grad_(False); then for part in [*layers[len(layers) - k:], base.pooler, model.classifier]: "
         "part.requires_grad_(True)",
     ),
+    skill="choose which layers train",
 )

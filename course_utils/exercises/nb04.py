@@ -3,33 +3,38 @@
 from __future__ import annotations
 
 import itertools
+import random
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..checks import close_to, equals, register
+from ..checks import equals, register
 
-# A small table of its own, with a third class and a repeated label pattern, so that an answer
-# written for two balanced classes, or one that pairs a row with itself, shows.
-_ROWS = pd.DataFrame(
-    {
-        "sentence": ["a fine film", "a dull film", "great acting", "a boring plot", "pure joy", "a mess", "just ok"],
-        "label": [1, 0, 1, 0, 1, 0, 2],
-    }
-)
+_WORDS = ["fine", "dull", "great", "boring", "joy", "mess", "ok", "warm", "slow", "bright", "flat", "tender"]
+
+
+def _table() -> pd.DataFrame:
+    """A small table of the checker's own, new at each call: 6 to 9 rows, three classes, unbalanced."""
+    rng = random.Random()
+    n = rng.randrange(6, 10)
+    sentences = [f"a {w} film" for w in rng.sample(_WORDS, n)]
+    labels = [0, 1, 2] + [rng.randrange(3) for _ in range(n - 3)]
+    rng.shuffle(labels)
+    return pd.DataFrame({"sentence": sentences, "label": labels})
 
 
 def _builds_every_pair_once(make_pairs: Callable) -> bool:
-    """Every unordered pair of different rows exactly once, target 1.0 for the same label, else 0.0."""
-    index = {sentence: i for i, sentence in enumerate(_ROWS.sentence)}
+    """On a table drawn at check time (three classes, 6 to 9 rows): every unordered pair of different rows
+    exactly once, target 1.0 for the same label, else 0.0."""
+    rows = _table()
+    index = {sentence: i for i, sentence in enumerate(rows.sentence)}
     expected = {
-        frozenset((i, j)): float(_ROWS.label[i] == _ROWS.label[j])
-        for i, j in itertools.combinations(range(len(_ROWS)), 2)
+        frozenset((i, j)): float(rows.label[i] == rows.label[j]) for i, j in itertools.combinations(range(len(rows)), 2)
     }
     given: dict[frozenset, float] = {}
-    for a, b, target in make_pairs(_ROWS.copy()):
+    for a, b, target in make_pairs(rows.copy()):
         key = frozenset((index[a], index[b]))
         if len(key) != 2 or key in given:  # a row with itself, or a pair twice (in either order)
             return False
@@ -45,24 +50,8 @@ register(
         "each sentence pairs with every other sentence once, and (a, b) is the same pair as (b, a).",
         "n sentences give n * (n - 1) / 2 pairs.",
     ),
-)
-register(
-    "04.same_pairs",
-    "Of the pairs from 16 sentences per class (2 classes), how many are same-class pairs?",
-    equals(240),
-    (
-        "a same-class pair has both sentences in one class: count the pairs inside each class.",
-        "16 sentences in a class give 16 * 15 / 2 pairs; add the two classes.",
-    ),
-)
-register(
-    "04.chance",
-    "What accuracy does always answering 'negative' get on the 872 SST-2 dev sentences (428 negative)?",
-    close_to(428 / 872, abs_=0.002),
-    (
-        "answering 'negative' every time is right exactly on the negative sentences.",
-        "divide the number of negative dev sentences by the number of dev sentences.",
-    ),
+    kind="warm-up",
+    skill="count SetFit's pairs",
 )
 register(
     "04.make_pairs",
@@ -75,6 +64,7 @@ register(
         "to pair whole rows.",
         "[(a, b, float(la == lb)) for (a, la), (b, lb) in itertools.combinations(zip(df.sentence, df.label), 2)]",
     ),
+    skill="build contrastive pairs",
 )
 
 
@@ -104,11 +94,16 @@ def _descriptions_beat_the_notebooks(answer: tuple) -> bool:
 
 
 def _class_mean_prototypes(answer: tuple) -> bool:
-    """``(prototypes, pool_emb, shots)``: for a few shot sets, one row per label in label order, each
-    pointing the way of that class's mean cached embedding (a rescaled mean classifies the same)."""
-    prototypes, pool_emb, shots = answer
-    for key in ((8, 0), (16, 1), (64, 2)):
-        df = shots[key]
+    """``(prototypes, pool_emb)``: on three shot sets drawn at check time from the cached sentences (4 to 20
+    per class, labels assigned at random), one row per label in label order, each pointing the way of that
+    class's mean cached embedding (a rescaled mean classifies the same)."""
+    prototypes, pool_emb = answer
+    rng = random.Random()
+    sentences = list(pool_emb)
+    for _ in range(3):
+        k = rng.randrange(4, 21)
+        picked = rng.sample(sentences, 2 * k)
+        df = pd.DataFrame({"sentence": picked, "label": [0] * k + [1] * k}).sample(frac=1.0, random_state=k)
         given = np.asarray(prototypes(df), dtype=float)
         expected = np.stack([np.mean([pool_emb[s] for s in df.sentence[df.label == c]], axis=0) for c in (0, 1)])
         if given.shape != expected.shape:
@@ -130,6 +125,8 @@ register(
         "(their mean is the prototype) and score each dict with pool_zero_shot(d).",
         'my_descriptions = {"negative": ["a bad, boring film"], "positive": ["a good, enjoyable film"]}',
     ),
+    kind="decision",
+    skill="zero-shot label descriptions, chosen without the test set",
 )
 register(
     "04.prototypes",
@@ -142,4 +139,5 @@ register(
         "and np.mean(..., axis=0) averages them.",
         "return np.stack([np.mean([pool_emb[s] for s in df.sentence[df.label == c]], axis=0) for c in (0, 1)])",
     ),
+    skill="prototypes: few-shot without training",
 )

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import numpy as np
+
 from ..checks import close_to, register, whole_number_in
 
 register(
@@ -12,6 +16,8 @@ register(
         "the proxy A-distance is computed from the classifier's error, not its accuracy.",
         "error = 1 - accuracy; proxy A-distance = 2 * (1 - 2 * error).",
     ),
+    kind="warm-up",
+    skill="read a domain classifier as a distance",
 )
 
 
@@ -54,30 +60,85 @@ register(
         "a detached term that makes the forward value x again.",
         "return x.detach() + lam * (x.detach() - x)",
     ),
+    skill="write a gradient reversal layer",
 )
 
-LABELS_CAP, LABELS_GAIN, LABELS_SEEDS = 50, 0.02, (0, 1, 2)
+LABELS_GAIN, LABELS_SEEDS, LABELS_POOL = 0.02, (0, 1, 2), 50
+
+
+def _gain_holds(label_gain, n: int) -> list[float]:
+    """The gain of ``n`` labels seed by seed, stopping at the first seed below LABELS_GAIN."""
+    found = []
+    for seed in LABELS_SEEDS:
+        found.append(label_gain(seed, n))
+        if found[-1] < LABELS_GAIN:
+            break
+    return found
 
 
 def _labels_beat_source(answer: tuple) -> bool:
-    """``(n, label_gain)``: ``n`` labelled tweets (at most LABELS_CAP) added to the reviews gain LABELS_GAIN
-    or more over source only on each of LABELS_SEEDS, as ``label_gain(seed, n)`` measures it."""
+    """``(n, label_gain)``: ``n`` labelled tweets added to the reviews gain 0.02 or more over source only on
+    seeds 0, 1 and 2, as ``label_gain(seed, n)`` measures it, and half as many do not on at least one seed:
+    the answer is near the smallest number that pays, not just any large one."""
     n, label_gain = answer
-    if not whole_number_in(n, 1, LABELS_CAP, "the number of labelled tweets"):
+    if not whole_number_in(n, 1, LABELS_POOL, "the number of labelled tweets"):
         return False
-    gains = [label_gain(seed, int(n)) for seed in LABELS_SEEDS]
+    gains = _gain_holds(label_gain, int(n))
     print(f"gain of {n} labelled tweets over source only: " + ", ".join(f"{g:+.3f}" for g in gains))
-    return min(gains) >= LABELS_GAIN
+    if len(gains) < len(LABELS_SEEDS) or min(gains) < LABELS_GAIN:
+        return False
+    if n // 2 >= 1:
+        half = _gain_holds(label_gain, int(n) // 2)
+        print(f"half as many, {n // 2}: " + ", ".join(f"{g:+.3f}" for g in half))
+        if len(half) == len(LABELS_SEEDS) and min(half) >= LABELS_GAIN:
+            print("half as many labels pay too: look for a smaller number")
+            return False
+    return True
 
 
 register(
     "06.labels",
-    f"Choose my_labels: at most {LABELS_CAP} labelled tweets whose gain over source only is "
-    f"{LABELS_GAIN:.2f} or more on seeds {', '.join(map(str, LABELS_SEEDS))}.",
+    f"Choose my_labels: the smallest number of labelled tweets (to within a factor of 2) whose gain over source only "
+    f"is {LABELS_GAIN:.2f} or more on seeds {', '.join(map(str, LABELS_SEEDS))}.",
     _labels_beat_source,
     (
         "fewer labels cost less to collect; find how few are enough, on all three seeds.",
-        "label_gain(seed, n) measures one choice on one seed: try a few sizes on the three seeds.",
-        "for n in (10, 20, 30): print(n, [round(label_gain(s, n), 3) for s in (0, 1, 2)])",
+        "label_gain(seed, n) measures one choice on one seed: try sizes in steps, or double from 1.",
+        "n = 1; while min(label_gain(s, n) for s in (0, 1, 2)) < 0.02: n *= 2",
     ),
+    kind="decision",
+    skill="price labels against adaptation",
+)
+
+
+def _adjusts_to_priors(adjust: Callable) -> bool:
+    """``adjust(probabilities, source_prior, target_prior)`` on probability tables drawn at check time (2 to 4
+    classes): each class's probability times target_prior / source_prior, each row renormalised to sum to 1
+    (Saerens et al., 2002, with known priors)."""
+    rng = np.random.default_rng()
+    for classes in (2, 3, 4):
+        probabilities = rng.dirichlet(np.ones(classes), size=20)
+        source_prior, target_prior = rng.dirichlet(np.ones(classes)), rng.dirichlet(np.ones(classes))
+        expected = probabilities * (target_prior / source_prior)
+        expected /= expected.sum(1, keepdims=True)
+        given = np.asarray(adjust(probabilities.copy(), source_prior.copy(), target_prior.copy()), dtype=float)
+        if given.shape != expected.shape or not np.allclose(given, expected, atol=1e-6):
+            print(f"with {classes} classes, your probabilities differ from the corrected ones")
+            return False
+    return True
+
+
+register(
+    "06.priors",
+    "Write adjust_to_priors(probabilities, source_prior, target_prior): a classifier's probabilities moved from "
+    "the class proportions it was trained on to the target's.",
+    _adjusts_to_priors,
+    (
+        "Bayes' rule: p(class | x) is proportional to p(x | class) p(class). The features' evidence stays the "
+        "same; only the prior changes.",
+        "multiply each column by target_prior / source_prior (numpy broadcasts a row over every row), then make "
+        "each row sum to 1 again.",
+        "adjusted = probabilities * (target_prior / source_prior); return adjusted / adjusted.sum(1, keepdims=True)",
+    ),
+    skill="correct for label shift",
 )

@@ -1,78 +1,114 @@
-"""Notebook 02's exercises: right answers pass, wrong ones are refused."""
+"""Notebook 02's exercises: the checkers build fresh models and data splits of their own."""
 
 from __future__ import annotations
 
-from course_utils import checks
+import torch
+from exercise_cases import Case
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
 from course_utils.exercises import load_exercises
+from course_utils.models import build_architecture
+from course_utils.train import fit
 
 load_exercises("02")
 
 
-def test_notebook_02_checkers_accept_the_reference_answers_and_reject_others():
-    from torch import nn
+def blobs(n: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Two classes of 32-number feature vectors, separable by a linear head: stand-ins for cached features."""
+    g = torch.Generator().manual_seed(seed)
+    labels = torch.arange(n) % 2
+    return torch.randn(n, 32, generator=g) + 1.5 * (2 * labels[:, None] - 1), labels
 
-    def model_with_head():
-        model = nn.Sequential()
-        model.body = nn.Linear(4, 4)
-        model.fc = nn.Linear(4, 2)
-        return model
 
-    assert checks.check("02.head_params", 10245) and not checks.check("02.head_params", 4098)
-    assert not checks.check("02.head_params", 10240)
-    frozen = model_with_head()
-    frozen.body.requires_grad_(False)
-    assert checks.check("02.freeze", frozen)
-    assert not checks.check("02.freeze", model_with_head())  # nothing frozen
-    everything_frozen = model_with_head().requires_grad_(False)
-    assert not checks.check("02.freeze", everything_frozen)  # head frozen too
-    assert checks.check("02.bn_mode", "eval") and checks.check("02.bn_mode", " Eval ")
-    assert not checks.check("02.bn_mode", "train")
+TRAIN, VAL = blobs(200, 0), blobs(100, 1)
 
-    # A head that separates the classes passes; an untrained one, a non-model and a placeholder do not.
-    import torch
 
-    features = torch.cat([torch.full((50, 4), -1.0), torch.full((50, 4), 1.0)])
-    labels = torch.cat([torch.zeros(50, dtype=torch.long), torch.ones(50, dtype=torch.long)])
-    good = nn.Linear(4, 2)
+def reference_head(features, labels):
+    head = nn.Linear(features.shape[1], 2)
+    loader = DataLoader(TensorDataset(features, labels), batch_size=16, shuffle=True)
+    fit(head, loader, epochs=15, optimizer=torch.optim.Adam(head.parameters(), lr=1e-2), progress=False)
+    return head
+
+
+def reference_freeze(model, head_attr):
+    for name, p in model.named_parameters():
+        p.requires_grad = name.startswith(head_attr + ".")
+    return model
+
+
+def only_body_frozen(model, head_attr):  # trusts the head's flags as they were
+    for name, p in model.named_parameters():
+        if not name.startswith(head_attr + "."):
+            p.requires_grad = False
+    return model
+
+
+NOTEBOOK_FE_MODEL = reference_freeze(build_architecture("efficientnet_lite0", 2), "classifier")
+ALREADY_TRAINED = reference_head(*TRAIN)
+
+
+def reference_replace(model, head_attr, num_classes):
+    setattr(model, head_attr, nn.Linear(getattr(model, head_attr).in_features, num_classes))
+    return model
+
+
+def frozen_new_head(model, head_attr, num_classes):
+    reference_replace(model, head_attr, num_classes).requires_grad_(False)
+    return model
+
+
+CASES = {
+    "02.head_params": Case(right=lambda: 10245, wrong={"other: weights only": lambda: 10240, "other": lambda: 4098}),
+    "02.freeze": Case(
+        right=lambda: reference_freeze,
+        wrong={
+            "constant: the notebook's feature-extraction model, whatever it is given": lambda: (
+                lambda m, a: NOTEBOOK_FE_MODEL
+            ),
+            "reused: section 5's loop, which froze everything and left the head to a new layer": lambda: (
+                lambda m, a: m.requires_grad_(False)
+            ),
+            "other: the head's own flags left as they were": lambda: only_body_frozen,
+            "other: nothing frozen": lambda: lambda m, a: m,
+        },
+    ),
+    "02.trained_head": Case(
+        right=lambda: (reference_head, TRAIN, VAL),
+        wrong={
+            "constant: an untrained head": lambda: (lambda f, y: nn.Linear(f.shape[1], 2), TRAIN, VAL),
+            "reused: the head the notebook trained, whatever the labels": lambda: (
+                lambda f, y: ALREADY_TRAINED,
+                TRAIN,
+                VAL,
+            ),
+            "other: one epoch at a tiny learning rate": lambda: (
+                lambda f, y: fit_briefly(f, y),
+                TRAIN,
+                VAL,
+            ),
+            "other: not a model": lambda: (lambda f, y: 0.93, TRAIN, VAL),
+        },
+    ),
+    "02.new_head": Case(
+        right=lambda: reference_replace,
+        wrong={
+            "constant: always two classes": lambda: lambda m, a, k: reference_replace(m, a, 2),
+            "reused: the notebook's fixed 2048-wide head": lambda: lambda m, a, k: setattr(m, a, nn.Linear(2048, k)),
+            "other: the new head frozen": lambda: frozen_new_head,
+            "other: a head stacked on the old one": lambda: (
+                lambda m, a, k: setattr(m, a, nn.Sequential(getattr(m, a), nn.Linear(1000, k)))
+            ),
+        },
+    ),
+}
+
+
+def fit_briefly(features, labels):
+    head = nn.Linear(features.shape[1], 2)
     with torch.no_grad():
-        good.weight.copy_(torch.tensor([[-1.0] * 4, [1.0] * 4]))
-        good.bias.zero_()
-    constant = nn.Linear(4, 2)
-    with torch.no_grad():
-        constant.weight.zero_()
-        constant.bias.copy_(torch.tensor([1.0, 0.0]))  # always class 0: 50%
-    assert checks.check("02.trained_head", (good, features, labels)).status == "correct"
-    assert checks.check("02.trained_head", (constant, features, labels)).status == "wrong"
-    assert checks.check("02.trained_head", ("a head", features, labels)).status == "wrong"
-    assert checks.check("02.trained_head", (..., features, labels)).status == "unanswered"
-
-
-def test_notebook_02_new_head_is_checked_on_both_architectures():
-    from torch import nn
-
-    def reference(model, head_attr, num_classes):
-        setattr(model, head_attr, nn.Linear(getattr(model, head_attr).in_features, num_classes))
-        return model
-
-    def in_place(model, head_attr, num_classes):  # returns nothing: changing the model is enough
-        reference(model, head_attr, num_classes)
-
-    def fixed_width(model, head_attr, num_classes):
-        setattr(model, head_attr, nn.Linear(2048, num_classes))  # right for ResNet-50 only
-
-    def fc_only(model, head_attr, num_classes):
-        model.fc = nn.Linear(2048, num_classes)
-
-    def resets_everything(model, head_attr, num_classes):
-        for p in model.parameters():
-            nn.init.zeros_(p)
-        return reference(model, head_attr, num_classes)
-
-    def extra_layer(model, head_attr, num_classes):
-        width = getattr(model, head_attr).in_features
-        setattr(model, head_attr, nn.Sequential(nn.Linear(width, 64), nn.Linear(64, num_classes)))
-
-    assert checks.check("02.new_head", reference).status == "correct"
-    assert checks.check("02.new_head", in_place).status == "correct"
-    for wrong in (fixed_width, fc_only, resets_everything, extra_layer):
-        assert checks.check("02.new_head", wrong).status == "wrong", wrong.__name__
+        head.weight.mul_(0.0)
+        head.bias.copy_(torch.tensor([1.0, 0.0]))  # starts at 'always class 0'
+    loader = DataLoader(TensorDataset(features, labels), batch_size=200)
+    fit(head, loader, epochs=1, optimizer=torch.optim.SGD(head.parameters(), lr=1e-6), progress=False)
+    return head

@@ -1,6 +1,10 @@
-"""Notebook 06's exercises: right answers pass, wrong ones are refused."""
+"""Notebook 06's exercises: gradients, label budgets and prior corrections on inputs the checkers draw."""
 
 from __future__ import annotations
+
+import numpy as np
+import torch
+from exercise_cases import Case
 
 from course_utils import checks
 from course_utils.exercises import load_exercises
@@ -8,47 +12,66 @@ from course_utils.exercises import load_exercises
 load_exercises("06")
 
 
-def test_notebook_06_reverse_gradient_must_flip_the_gradient_and_not_reuse_the_notebooks_function():
-    import torch
+class _Reverse(torch.autograd.Function):
+    """The notebook's section 4.2 layer: the checker must refuse it, since the exercise is to build another."""
 
-    class Reversal(torch.autograd.Function):  # section 4.2's way: right, but the exercise asks for another
-        @staticmethod
-        def forward(ctx, x, lam):
-            ctx.lam = lam
-            return x.view_as(x)
+    @staticmethod
+    def forward(ctx, x, lam):
+        ctx.lam = lam
+        return x.view_as(x)
 
-        @staticmethod
-        def backward(ctx, grad):
-            return -ctx.lam * grad, None
-
-    def exact(x, lam):
-        return x.detach() + lam * (x.detach() - x)
-
-    def rounded(x, lam):  # forwards equal to x up to rounding: accepted
-        return (1 + lam) * x.detach() - lam * x
-
-    assert checks.check("06.reverse", (exact,)).status == "correct"
-    assert checks.check("06.reverse", (rounded,)).status == "correct"
-    wrongs = [
-        lambda x, lam: x,  # no reversal
-        lambda x, lam: -lam * x,  # reverses the value too
-        lambda x, lam: x.detach() - (x.detach() - x),  # gradient kept, not reversed
-        lambda x, lam: x.detach() + (x.detach() - x),  # always -1, whatever lam
-        lambda x, lam: x.detach(),  # no gradient at all
-        lambda x, lam: x.sum(),  # wrong shape
-        lambda x, lam: x.numpy(),  # not a tensor (raises: checked, never a traceback)
-        Reversal.apply,
-    ]
-    for wrong in wrongs:
-        assert checks.check("06.reverse", (wrong,)).status == "wrong"
-    assert checks.check("06.reverse", (...,)).status == "unanswered"
+    @staticmethod
+    def backward(ctx, grad):
+        return -ctx.lam * grad, None
 
 
-def test_notebook_06_labels_runs_the_learners_choice_on_three_seeds():
+def fake_label_gain(seed, n):
+    """Stands in for the notebook's measure: labels pay from 12 on, on every seed."""
+    return 0.03 if n >= 12 else 0.01
 
-    def label_gain(seed, n):  # a stand-in: each labelled tweet adds a point in a thousand, less on seed 1
-        return 0.001 * n - 0.001 * (seed == 1)
 
-    assert checks.check("06.labels", (25, label_gain)).status == "correct"
-    for wrong in (10, 20, 60, 0, "30", 30.0, True):  # too few, over the cap of 50, or not a count
-        assert checks.check("06.labels", (wrong, label_gain)).status == "wrong", wrong
+def reference_adjust(probabilities, source_prior, target_prior):
+    adjusted = probabilities * (target_prior / source_prior)
+    return adjusted / adjusted.sum(1, keepdims=True)
+
+
+SECTION_5 = np.tile([0.8, 0.2], (20, 1))  # probabilities printed for the tweets, whatever is asked
+
+
+CASES = {
+    "06.proxy_a": Case(right=lambda: 1.6, wrong={"other: from the accuracy": lambda: 1.8, "other": lambda: 0.8}),
+    "06.reverse": Case(
+        right=lambda: (lambda x, lam: x.detach() + lam * (x.detach() - x),),
+        wrong={
+            "constant: a tensor of zeros": lambda: (lambda x, lam: torch.zeros_like(x),),
+            "reused: section 4.2's autograd.Function": lambda: (lambda x, lam: _Reverse.apply(x, lam),),
+            "other: the identity": lambda: (lambda x, lam: x * 1.0,),
+            "other: minus x": lambda: (lambda x, lam: -lam * x,),
+            "other: the sign kept": lambda: (lambda x, lam: x.detach() + lam * (x - x.detach()),),
+        },
+    ),
+    "06.labels": Case(
+        right=lambda: (12, fake_label_gain),
+        wrong={
+            "constant: the whole pool": lambda: (50, fake_label_gain),
+            "reused: the 50 of section 5": lambda: (50.0, fake_label_gain),
+            "other: too few": lambda: (8, fake_label_gain),
+            "other: more than twice what is needed": lambda: (30, fake_label_gain),
+        },
+    ),
+    "06.priors": Case(
+        right=lambda: reference_adjust,
+        wrong={
+            "constant: the probabilities unchanged": lambda: lambda p, s, t: p,
+            "reused: section 5's probabilities, whatever is asked": lambda: lambda p, s, t: SECTION_5,
+            "other: the ratio upside down": lambda: lambda p, s, t: reference_adjust(p, t, s),
+            "other: not renormalised": lambda: lambda p, s, t: p * (t / s),
+            "other: the target prior alone": lambda: lambda p, s, t: np.tile(t, (len(p), 1)),
+        },
+    ),
+}
+
+
+def test_the_smallest_number_of_labels_that_pays_is_accepted():
+    assert checks.check("06.labels", (12, fake_label_gain)).status == "correct"
+    assert checks.check("06.labels", (20, fake_label_gain)).status == "correct"  # within a factor of 2

@@ -1,105 +1,133 @@
-"""Notebook 07's exercises: right answers pass, wrong ones are refused."""
+"""Notebook 07's exercises: quantizing, choosing and distilling, checked on inputs the checkers make."""
 
 from __future__ import annotations
 
-from course_utils import checks
+import copy
+import warnings
+
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from exercise_cases import Case
+from torch import nn
+
 from course_utils.exercises import load_exercises
 
 load_exercises("07")
 
 
-def _tiny_classifier():
+class Tiny(nn.Module):
     """A stand-in with the shape of notebook 07's classifier: .encoder, .head, (input_ids, attention_mask)."""
-    import torch
-    from torch import nn
 
-    class Tiny(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.embed = nn.Embedding(50, 16)
-            self.encoder = nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Linear(64, 16))
-            self.head = nn.Linear(16, 2)
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(50, 16)
+        self.encoder = nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Linear(64, 16))
+        self.head = nn.Linear(16, 2)
 
-        def forward(self, input_ids, attention_mask):
-            mask = attention_mask.unsqueeze(-1).float()
-            return self.head((self.encoder(self.embed(input_ids)) * mask).sum(1) / mask.sum(1))
+    def forward(self, input_ids, attention_mask):
+        mask = attention_mask.unsqueeze(-1).float()
+        return self.head((self.encoder(self.embed(input_ids)) * mask).sum(1) / mask.sum(1))
 
+
+def tiny():
     torch.manual_seed(0)
     batch = {"input_ids": torch.randint(0, 50, (32, 7)), "attention_mask": torch.ones(32, 7, dtype=torch.long)}
     return Tiny().eval(), batch
 
 
-def test_notebook_07_quantize_wants_a_quantized_copy_with_a_float_head():
-    import copy
-    import warnings
-
-    import torch
-    from torch import nn
-
-    def dynamic(module):
-        with warnings.catch_warnings():  # torch 2.14's deprecation notices
-            warnings.simplefilter("ignore")
-            return torch.ao.quantization.quantize_dynamic(module, {nn.Linear}, dtype=torch.qint8)
-
-    def reference(model):
-        quantized = copy.deepcopy(model)
-        quantized.encoder = dynamic(quantized.encoder)
-        return quantized
-
-    def whole_model(model):
-        return dynamic(copy.deepcopy(model))
-
-    def in_place(model):
-        model.encoder = dynamic(model.encoder)
-        return model
-
-    def no_quantization(model):
-        return copy.deepcopy(model)
-
-    def returns_nothing(model):
-        reference(model)
-
-    def quantizes_the_original_too(model):
-        model.encoder = dynamic(model.encoder)
-        return copy.deepcopy(model)
-
-    model, batch = _tiny_classifier()
-    assert checks.check("07.quantize", (reference, model, batch)).status == "correct"
-    for wrong in (whole_model, no_quantization, returns_nothing, in_place, quantizes_the_original_too):
-        model, batch = _tiny_classifier()
-        assert checks.check("07.quantize", (wrong, model, batch)).status == "wrong", wrong.__name__
-
-    def stub(model): ...
-
-    assert checks.check("07.quantize", (stub, model, batch)).status == "unanswered"
+def dynamic(module):
+    with warnings.catch_warnings():  # torch 2.14's deprecation notices
+        warnings.simplefilter("ignore")
+        return torch.ao.quantization.quantize_dynamic(module, {nn.Linear}, dtype=torch.qint8)
 
 
-def test_notebook_07_choose_picks_the_most_accurate_model_within_the_budget():
-    import pandas as pd
+def reference_quantize(model):
+    quantized = copy.deepcopy(model)
+    quantized.encoder = dynamic(quantized.encoder)
+    return quantized
 
-    table = pd.DataFrame(
-        {"accuracy": [0.798, 0.768, 0.789, 0.755], "latency (ms, batch 1)": [10.6, 4.6, 1.3, 0.04], "spread": 0.1},
-        index=["float32", "dynamic int8", "static int8", "student"],
-    )
 
-    def reference(table, budget_ms):
-        fast = table[table["latency (ms, batch 1)"] <= budget_ms]
-        return None if fast.empty else fast["accuracy"].idxmax()
+def in_place(model):
+    model.encoder = dynamic(model.encoder)
+    return model
 
-    def ignores_budget(table, budget_ms):
-        return table["accuracy"].idxmax()
 
-    def fastest(table, budget_ms):
-        return table["latency (ms, batch 1)"].idxmin()
+NOTEBOOK_INT8 = reference_quantize(tiny()[0])  # a quantized model made earlier, handed back for any model
 
-    def strictly_under(table, budget_ms):
-        fast = table[table["latency (ms, batch 1)"] < budget_ms]
-        return None if fast.empty else fast["accuracy"].idxmax()
+TABLE = pd.DataFrame(
+    {"accuracy": [0.81, 0.80, 0.78, 0.74], "latency (ms, batch 1)": [9.0, 3.0, 4.0, 0.3]},
+    index=["float32 (PyTorch)", "dynamic int8 (PyTorch)", "pruned", "distilled student"],
+)
 
-    def never_none(table, budget_ms):
-        fast = table[table["latency (ms, batch 1)"] <= budget_ms]
-        return fast["accuracy"].idxmax() if len(fast) else table["latency (ms, batch 1)"].idxmin()
 
-    assert checks.check("07.choose", (reference, table)).status == "correct"
-    for wrong in (ignores_budget, fastest, strictly_under, never_none):
-        assert checks.check("07.choose", (wrong, table)).status == "wrong", wrong.__name__
+def reference_choose(table, budget_ms):
+    fast = table[table["latency (ms, batch 1)"] <= budget_ms]
+    return None if fast.empty else fast["accuracy"].idxmax()
+
+
+def reference_distil(student, teacher, labels, T, alpha):
+    soft = F.kl_div(F.log_softmax(student / T, dim=1), F.softmax(teacher / T, dim=1), reduction="batchmean")
+    return alpha * soft * T * T + (1 - alpha) * F.cross_entropy(student, labels)
+
+
+def section_6_only(student, teacher, labels, T, alpha):  # the softened loss alone, labels ignored
+    return reference_distil(student, teacher, labels, T, 1.0)
+
+
+def without_t_squared(student, teacher, labels, T, alpha):
+    soft = F.kl_div(F.log_softmax(student / T, dim=1), F.softmax(teacher / T, dim=1), reduction="batchmean")
+    return alpha * soft + (1 - alpha) * F.cross_entropy(student, labels)
+
+
+def teacher_not_softened(student, teacher, labels, T, alpha):
+    soft = F.kl_div(F.log_softmax(student / T, dim=1), F.softmax(teacher, dim=1), reduction="batchmean")
+    return alpha * soft * T * T + (1 - alpha) * F.cross_entropy(student, labels)
+
+
+def detached(student, teacher, labels, T, alpha):  # the right number, but no gradient reaches the student
+    return reference_distil(student.detach(), teacher, labels, T, alpha)
+
+
+CASES = {
+    "07.vnni": Case(right=lambda: "VNNI", wrong={"other: AVX2": lambda: "AVX2", "other: AMX": lambda: "AMX"}),
+    "07.quantize": Case(
+        right=lambda: (reference_quantize, *tiny()),
+        wrong={
+            "constant: an int8 model made earlier, whatever model it is given": lambda: (
+                lambda m: NOTEBOOK_INT8,
+                *tiny(),
+            ),
+            "reused: the float32 model itself": lambda: (lambda m: m, *tiny()),
+            "other: the whole model quantized, head too": lambda: (lambda m: dynamic(copy.deepcopy(m)), *tiny()),
+            "other: the original changed in place": lambda: (in_place, *tiny()),
+            "other: a copy left in float32": lambda: (copy.deepcopy, *tiny()),
+        },
+    ),
+    "07.choose": Case(
+        right=lambda: (reference_choose, TABLE),
+        wrong={
+            "constant: the notebook's pick": lambda: (lambda t, b: "dynamic int8 (PyTorch)", TABLE),
+            "reused: the fastest row, as section 8's plot suggests": lambda: (
+                lambda t, b: t["latency (ms, batch 1)"].idxmin(),
+                TABLE,
+            ),
+            "other: the most accurate, budget ignored": lambda: (lambda t, b: t["accuracy"].idxmax(), TABLE),
+            "other: strictly under the budget": lambda: (
+                lambda t, b: reference_choose(t[t["latency (ms, batch 1)"] < b], b),
+                TABLE,
+            ),
+            "other: never None": lambda: (lambda t, b: reference_choose(t, b) or t.index[0], TABLE),
+        },
+    ),
+    "07.distil": Case(
+        right=lambda: reference_distil,
+        wrong={
+            "constant: a fixed loss": lambda: lambda s, t, y, T, a: torch.tensor(0.5, requires_grad=True),
+            "reused: section 6's loss alone": lambda: section_6_only,
+            "other: no T squared": lambda: without_t_squared,
+            "other: the teacher not softened": lambda: teacher_not_softened,
+            "other: no gradient to the student": lambda: detached,
+        },
+    ),
+}

@@ -1,62 +1,66 @@
-"""Every registered exercise: a hint ladder, and tests with right and wrong answers."""
+"""Every registered exercise, driven from the registry: a hint ladder that does not give the answer away, and
+tests with right and wrong answers (tests/exercises/test_nbNN.py's CASES), which the checker must tell apart."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
+import pytest
 from conftest import REPO
+from exercise_cases import load_cases
 
 from course_utils import checks
 from course_utils.exercises import load_exercises
 
-# One right answer and some wrong ones for every exercise whose checker compares a value; the
-# exercises that check behaviour have their own tests above. The last test keeps this complete.
-VALUE_ANSWERS = {
-    "03.head_params": (1155, [1152, 770, 1158, "1155 parameters"]),
-    "03.steps": (141, [140, 126, 47, 144]),
-    "03.pad_mask": (0, [1, "1", "padding"]),
-    "07.vnni": ("VNNI", ["AVX2", "AMX", "avx512", "bf16"]),
-    "04.pairs": (496, [480, 992, 256]),
-    "04.same_pairs": (240, [256, 120, 496]),
-    "04.chance": (428 / 872, [0.5, 444 / 872, 428]),
-    "05.gain": (0.71 - 0.78, [0.07, 0.78 - 0.71 + 1, -0.7]),
-    "05.sign": ("positive", ["negative", "zero", "-"]),
-    "05.lower_lr": ("hurt", ["help", "helped", "no change"]),
-    "06.proxy_a": (1.6, [0.8, 0.9, 1.8, -1.6]),
-}
+NOTEBOOKS = sorted(p.stem[2:] for p in (REPO / "course_utils" / "exercises").glob("nb*.py"))
+for _notebook in NOTEBOOKS:
+    load_exercises(_notebook)
+EXERCISES = {key: ex for key, ex in checks._EXERCISES.items() if key[:2] in NOTEBOOKS}
+CASES = load_cases()
 
 
-def test_every_value_exercise_accepts_its_answer_and_rejects_near_misses():
-    for notebook in ("03", "04", "05", "06", "07"):
-        load_exercises(notebook)
-
-    for key, (right, wrongs) in VALUE_ANSWERS.items():
-        assert checks.check(key, right).status == "correct", key
-        for wrong in wrongs:
-            assert checks.check(key, wrong).status == "wrong", (key, wrong)
-        assert checks.check(key, ...).status == "unanswered", key
-
-
-def test_every_registered_exercise_is_tested_with_wrong_answers_here():
-    import importlib
-
-    for module in sorted((REPO / "course_utils" / "exercises").glob("nb*.py")):
-        importlib.import_module(f"course_utils.exercises.{module.stem}")
-    tests = "".join(p.read_text() for p in Path(__file__).parent.glob("test_*.py"))
-    untested = [key for key in checks._EXERCISES if key.startswith("0") and f'"{key}"' not in tests]
-    assert not untested, f"exercises with no right/wrong-answer test in tests/exercises/: {untested}"
+def test_every_exercise_has_a_case_and_every_hands_on_one_refuses_three_kinds_of_wrong_answer():
+    missing = sorted(set(EXERCISES) - set(CASES))
+    assert not missing, f"exercises with no CASES entry in tests/exercises/test_nbNN.py: {missing}"
+    assert not set(CASES) - set(EXERCISES), "cases for exercises that are no longer registered"
+    for key, exercise in EXERCISES.items():
+        case = CASES[key]
+        if exercise.kind == "warm-up":
+            assert len(case.wrong) >= 2, key
+            continue
+        assert len(case.wrong) >= 3, f"{key}: a hands-on exercise needs at least three wrong answers"
+        kinds = {label.split(":")[0] for label in case.wrong}
+        assert kinds <= {"constant", "reused", "other"}, (key, kinds)
+        for needed in ("constant", "reused"):
+            assert needed in kinds or needed in case.impossible, f"{key}: no '{needed}:' wrong answer, nor why not"
 
 
-def test_every_exercise_has_a_ladder_and_no_first_hint_gives_the_answer_away():
-    import importlib
+@pytest.mark.parametrize("key", sorted(CASES))
+def test_the_checker_accepts_the_right_answer_and_refuses_each_wrong_one(key):
+    case = CASES[key]
+    assert checks.check(key, case.right()).status == "correct", key
+    for label, wrong in case.wrong.items():
+        assert checks.check(key, wrong()).status == "wrong", f"{key} accepted a wrong answer: {label}"
+    assert checks.check(key, ...).status == "unanswered", key
 
-    for module in sorted((REPO / "course_utils" / "exercises").glob("nb*.py")):
-        importlib.import_module(f"course_utils.exercises.{module.stem}")
-    course = {key: ex for key, ex in checks._EXERCISES.items() if key.startswith("0")}
-    assert all(len(ex.hints) >= 2 for ex in course.values()), [k for k, ex in course.items() if len(ex.hints) < 2]
-    answers = {**{k: right for k, (right, _) in VALUE_ANSWERS.items()}, "01.iterations": 20, "01.total_steps": 155}
-    answers |= {"01.noisier": "small", "02.head_params": 10245, "02.bn_mode": "eval"}
-    for key, right in answers.items():
-        shown = str(round(right, 3)) if isinstance(right, float) else str(right)
-        first = course[key].hints[0]
-        assert shown not in first.replace(",", ""), (key, first)  # "4,098" counts as a leak too
+
+def test_practice_over_recall_per_notebook():
+    for notebook in NOTEBOOKS:
+        kinds = [ex.kind for key, ex in EXERCISES.items() if key.startswith(notebook)]
+        assert kinds.count("warm-up") <= 1, f"notebook {notebook}: more than one recall or arithmetic warm-up"
+        assert len(kinds) - kinds.count("warm-up") >= 3, f"notebook {notebook}: fewer than three hands-on exercises"
+
+
+def test_every_exercise_has_a_ladder_says_what_it_checks_and_no_first_hint_gives_the_answer_away():
+    for key, exercise in EXERCISES.items():
+        assert len(exercise.hints) >= 2, key
+        assert exercise.skill and exercise.verifies, f"{key}: the instructors' table needs its skill and docstring"
+        right = CASES[key].right()
+        if isinstance(right, int | float | str):
+            shown = str(round(right, 3)) if isinstance(right, float) else str(right)
+            assert shown not in exercise.hints[0].replace(",", ""), (key, exercise.hints[0])
+
+
+def test_the_instructors_guide_lists_every_exercise_from_the_registry():
+    from course_utils.exercises import markdown_table
+
+    guide = (REPO / "docs" / "instructors.md").read_text()
+    assert markdown_table() in guide, "docs/instructors.md: paste python -m course_utils exercises --markdown"

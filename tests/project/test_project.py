@@ -93,7 +93,7 @@ def test_every_imported_package_is_declared_learners_get_what_the_notebooks_impo
     runtime = {canonicalize_name(Requirement(r).name) for r in project["dependencies"]}
     dev = {canonicalize_name(Requirement(r).name) for group in project["optional-dependencies"].values() for r in group}
     providers = importlib.metadata.packages_distributions()
-    local = {"course_utils", "conftest", "hub_harness", "site_cache", "bench_notebooks", "install"}
+    local = {"course_utils", "conftest", "hub_harness", "site_cache", "bench_notebooks", "install", "exercise_cases"}
     # Notebook 07 imports IPEX only where it is installed: its own environment, pinned apart.
     ipex_pins = (REPO / "requirements" / "ipex.txt").read_text()
     optional = {"intel_extension_for_pytorch"}
