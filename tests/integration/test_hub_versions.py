@@ -51,11 +51,11 @@ def image_hub_version() -> str:
 def hub_environment(version: str) -> Path:
     """The bin folder of a virtual environment with jupyterhub ``version`` in front of this one's
     packages, built on first use in the user's cache (never in the checkout)."""
-    key = hashlib.sha256(sys.prefix.encode()).hexdigest()[:10]  # one per course environment
+    key = hashlib.sha256(f"{sys.prefix} {sys.version}".encode()).hexdigest()[:10]  # one per course environment
     folder = platformdirs.user_cache_path("transfer-learning-course") / f"jupyterhub-{version}-{key}"
     folder.parent.mkdir(parents=True, exist_ok=True)
     with filelock.FileLock(str(folder) + ".lock", timeout=600):
-        if (folder / "ready").is_file():
+        if (folder / "ready").is_file() and (folder / "ready").read_text() == jupyterhub_version(folder / "bin"):
             return folder / "bin"
         shutil.rmtree(folder, ignore_errors=True)
         subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(folder)], check=True)
@@ -82,8 +82,19 @@ def hub_environment(version: str) -> Path:
             if (Path(sys.prefix) / rel).is_dir():
                 (folder / rel).parent.mkdir(parents=True, exist_ok=True)
                 (folder / rel).symlink_to(Path(sys.prefix) / rel)
+        assert jupyterhub_version(folder / "bin") == version, "the new environment does not import its own jupyterhub"
         (folder / "ready").write_text(version)
     return folder / "bin"
+
+
+def jupyterhub_version(bin_dir: Path) -> str | None:
+    """The jupyterhub that an environment's python imports, None when it cannot run."""
+    try:
+        done = subprocess.run([bin_dir / "python", "-c", "import jupyterhub; print(jupyterhub.__version__)"],
+                              capture_output=True, text=True, timeout=60)  # fmt: skip
+    except OSError:
+        return None
+    return done.stdout.strip() if done.returncode == 0 else None
 
 
 def log_in(url: str, name: str) -> urllib.request.OpenerDirector:
