@@ -1,52 +1,94 @@
-"""JupyterHub for the course on one machine: ``jupyterhub -f deploy/jupyterhub_config.py``.
+"""JupyterHub for the course on one machine, with the learners' system accounts. Start it from the
+folder that will hold the hub's state (created once with ``sudo install -d -m 700 /srv/jupyterhub``):
 
-What the course needs from a hub, and nothing else: every user server reads the assets in place
-from one read-only shared folder, never reaches for the internet, and idle kernels are shut down
-so that a learner's forgotten notebook does not hold 1-2 GiB. Users log in with their system
-accounts (JupyterHub's default PAM authenticator, one Unix user per learner, servers started as
-that user by the default spawner), so the folder, owned by root and not writable by others, is
-read-only for them.
+    cd /srv/jupyterhub && sudo jupyterhub -f /path/to/course/deploy/jupyterhub_config.py
 
-tests/integration/test_hub.py loads this file unchanged and then overrides only what a test machine needs
-(loopback ports, a temporary state folder, a shared password instead of system accounts, one
-process per user without Unix users, and, since CI runs as root, a read-only bind mount of the
-shared folder for each server). docs/instructors.md explains each setting; settings are read
-from the environment so that the same file serves both.
+Learners log in with their Unix user name and password (PAM) and each server runs as that user
+(JupyterHub's default spawner). The hub refuses to start until the admin has filled in the two
+choices marked below: who may log in, and how passwords reach the hub encrypted. It says which is
+missing and the line that fixes it. What the course itself needs (the shared asset folder, memory,
+culling) is in course_settings.py beside this file.
+
+tests/integration/test_deploy.py starts this file as it is (refused) and with the choices made
+(runs, over HTTPS). tests/hub_harness.py loads it unchanged and then replaces only what a test
+machine needs (loopback ports, a temporary state folder, a shared password instead of system
+accounts); those test-only settings never belong here. docs/instructors.md explains each setting.
 """
 
-import os
+import ipaddress
+import urllib.parse
+from pathlib import Path
+
+from jupyterhub.auth import PAMAuthenticator
 
 c = get_config()  # noqa: F821  (provided by JupyterHub when it loads this file)
+HERE = Path(__file__).resolve().parent  # noqa: F821 (__file__: set by JupyterHub's config loader)
 
-# Filled once by the admin: python -m course_utils fetch --all --dest /srv/course-assets
-SHARED_DATA = os.environ.get("COURSE_SHARED_DATA", "/srv/course-assets")
+if not (HERE / "course_settings.py").is_file():  # load_subconfig would skip a missing file silently
+    raise SystemExit(f"course_settings.py is missing beside {HERE / 'jupyterhub_config.py'}: copy both files")
+load_subconfig(str(HERE / "course_settings.py"))  # noqa: F821  (provided by JupyterHub's config loader)
 
-c.Spawner.environment = {
-    "COURSE_SHARED_DATA": SHARED_DATA,  # assets are verified and read in place, never copied into homes
-    "COURSE_OFFLINE": "1",  # never try the public sources: the shared folder has everything
-    "HF_HUB_OFFLINE": "1",
-    "TRANSFORMERS_OFFLINE": "1",
-    "OMP_WAIT_POLICY": "PASSIVE",  # idle PyTorch threads sleep instead of spinning on shared cores
-}
-# An air-gapped hub without torchvision's ResNet-50 weights runs the vision notebooks on the
-# offline backbone (EfficientNet-Lite0); every notebook says which backbone it used and why.
-if os.environ.get("COURSE_BACKBONE"):
-    c.Spawner.environment["COURSE_BACKBONE"] = os.environ["COURSE_BACKBONE"]
+# ------------------------------------------------------------------ the admin's choices
+# 1. Who may log in: the class's Unix accounts (create them with `adduser`). Admins may stop
+#    servers and use the admin page; they can log in too. Passwords are the accounts' own.
+c.Authenticator.admin_users = set()  # e.g. {"teacher"}
+c.Authenticator.allowed_users = set()  # e.g. {"ada", "grace", "alan"}
 
-c.Spawner.default_url = "/lab"
-# A learner's server plus kernel peaks at up to 1.91 GiB (notebook 04, benchmarks/hub.md); the limit
-# leaves room for a second kernel left open until the culler below ends it. Enforced by spawners
-# that can (systemdspawner in TLJH, KubeSpawner, DockerSpawner); the default local spawner only
-# passes them to the server as MEM_LIMIT and MEM_GUARANTEE.
-c.Spawner.mem_guarantee = "2G"
-c.Spawner.mem_limit = "3G"
-c.Spawner.cpu_limit = 2
-# Shut down kernels idle for 20 minutes, and a server with nothing running for an hour.
-c.Spawner.args = [
-    "--MappingKernelManager.cull_idle_timeout=1200",
-    "--MappingKernelManager.cull_interval=120",
-    "--ServerApp.shutdown_no_activity_timeout=3600",
-]
-# Thirty learners starting at once on a small node take a minute or more (docs/instructors.md).
-c.Spawner.start_timeout = 300
-c.Spawner.http_timeout = 300
+# 2. HTTPS, since learners type their Unix passwords into the login page. Either the hub's own
+#    certificate (e.g. from Let's Encrypt's certbot), served on port 8000 unless bind_url says otherwise:
+c.JupyterHub.ssl_cert = ""  # e.g. "/etc/letsencrypt/live/hub.example.org/fullchain.pem"
+c.JupyterHub.ssl_key = ""  # e.g. "/etc/letsencrypt/live/hub.example.org/privkey.pem"
+#    or, behind a web server that terminates HTTPS (nginx, Caddy, Apache), listen on loopback only:
+# c.JupyterHub.bind_url = "http://127.0.0.1:8000"
+# ------------------------------------------------------------------ end of the admin's choices
+
+
+def refusals(hub, authenticator) -> list[str]:
+    """What stops this hub from being safe to open to a class: one line each, with its fix."""
+    where = HERE / "jupyterhub_config.py"
+    found = []
+    if not (authenticator.allowed_users or authenticator.allowed_groups or authenticator.allow_all):
+        found.append(f'nobody may log in yet: set c.Authenticator.allowed_users = {{"ada", "grace"}} in {where}')
+    host = urllib.parse.urlsplit(hub.bind_url).hostname or ""
+    try:
+        loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:  # "" (every address) or a host name
+        loopback = False
+    if not hub.ssl_cert and not loopback:
+        found.append(
+            f"passwords would cross the network unencrypted ({hub.bind_url}): set c.JupyterHub.ssl_cert and "
+            f'c.JupyterHub.ssl_key in {where}, or c.JupyterHub.bind_url = "http://127.0.0.1:8000" behind an '
+            "HTTPS proxy"
+        )
+    return found
+
+
+class ClassroomPAMAuthenticator(PAMAuthenticator):
+    """System accounts (PAM), and a hub that refuses to start until the admin's choices are made."""
+
+    def check_allow_config(self):
+        # JupyterHub calls this once at start-up, after every config file has been loaded and
+        # before the hub listens: the place for a refusal.
+        super().check_allow_config()
+        problems = refusals(self.parent, self)
+        for problem in problems:
+            self.log.critical("Refusing to start: %s", problem)
+        if problems:
+            raise SystemExit(1)
+
+
+c.JupyterHub.authenticator_class = ClassroomPAMAuthenticator
+
+# The hub's state (cookie secret, user database, pid files) in a folder of its own, readable by
+# root only, in the folder the hub is started from: never loose in a checkout of the course
+# (.gitignore and .dockerignore leave jupyterhub-state/ out all the same).
+STATE = Path.cwd() / "jupyterhub-state"
+STATE.mkdir(mode=0o700, exist_ok=True)
+c.JupyterHub.cookie_secret_file = str(STATE / "jupyterhub_cookie_secret")
+c.JupyterHub.db_url = f"sqlite:///{STATE / 'jupyterhub.sqlite'}"
+c.JupyterHub.pid_file = str(STATE / "jupyterhub.pid")
+c.ConfigurableHTTPProxy.pid_file = str(STATE / "jupyterhub-proxy.pid")
+
+# A hub restart (an upgrade, a config change) leaves the learners' servers and kernels running;
+# the hub finds them again from its database. Stop them from the admin page when the class is over.
+c.JupyterHub.cleanup_servers = False

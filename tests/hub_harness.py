@@ -264,9 +264,16 @@ class MemorySampler(threading.Thread):
 
 
 def overlay(
-    root: Path, shared: Path, ports: dict[str, int], token: str, launcher: list[str], environment: dict[str, str]
+    root: Path,
+    shared: Path,
+    ports: dict[str, int],
+    token: str,
+    launcher: list[str],
+    environment: dict[str, str],
+    bin_dir: Path = BIN,
 ) -> str:
-    """The test machine's settings on top of the course's deployment config."""
+    """The test machine's settings on top of the course's deployment config (``bin_dir``: where
+    jupyterhub-singleuser comes from)."""
     args = ["--allow-root"] if os.geteuid() == 0 else []  # jupyter_server refuses root without it
     return f"""
 load_subconfig({str(DEPLOY_CONFIG)!r})  # the course's one-machine config, unchanged
@@ -285,7 +292,7 @@ c.SharedPasswordAuthenticator.user_password = {PASSWORD!r}
 c.Authenticator.allow_all = True
 c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = {str(root / "homes" / "{username}")!r}
-c.Spawner.cmd = {[*launcher, str(BIN / "jupyterhub-singleuser")]!r}
+c.Spawner.cmd = {[*launcher, str(bin_dir / "jupyterhub-singleuser")]!r}
 c.Spawner.args = c.Spawner.args + {args!r}
 c.Spawner.environment["COURSE_SHARED_DATA"] = {str(shared)!r}
 c.Spawner.environment["COURSE_BACKBONE"] = {os.environ.get("COURSE_BACKBONE", "efficientnet_lite0")!r}
@@ -319,21 +326,25 @@ def course_repo(root: Path) -> tuple[str, str]:
 
 
 @contextmanager
-def running_hub(root: Path, shared: Path, users: list[str], environment: dict | None = None) -> Iterator[Hub]:
-    """Start the hub (``environment``: more variables for every user server); on exit stop every
-    server and the hub."""
+def running_hub(
+    root: Path, shared: Path, users: list[str], environment: dict | None = None, bin_dir: Path = BIN
+) -> Iterator[Hub]:
+    """Start the hub (``environment``: more variables for every user server; ``bin_dir``: where the
+    jupyterhub and jupyterhub-singleuser commands come from, by default this environment's); on exit
+    stop every server and the hub."""
     launcher = read_only_launcher(shared)
     ports = {k: _free_port() for k in ("public", "hub", "proxy_api")}
     token = secrets.token_hex(16)
     root.mkdir(parents=True, exist_ok=True)
     for name in users:
         seed_lab_settings(root / "homes" / name)
-    (root / "jupyterhub_config.py").write_text(overlay(root, shared, ports, token, launcher or [], environment or {}))
+    settings = overlay(root, shared, ports, token, launcher or [], environment or {}, bin_dir)
+    (root / "jupyterhub_config.py").write_text(settings)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COURSE_", "HF_", "TORCH_"))}
     env["CONFIGPROXY_AUTH_TOKEN"] = secrets.token_hex(16)
     log = open(root / "hub.log", "w")  # noqa: SIM115  (closed below)
     process = subprocess.Popen(
-        [str(BIN / "jupyterhub"), "-f", str(root / "jupyterhub_config.py")],
+        [str(bin_dir / "jupyterhub"), "-f", str(root / "jupyterhub_config.py")],
         cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     hub = Hub(f"http://127.0.0.1:{ports['public']}", token, root, shared, process, launcher is not None)
