@@ -121,7 +121,9 @@ def load(folder: Path) -> ClassReport:
             readable = True
         if not readable:
             continue
-        current = max((e for e in events if e.answered or e.kind == "hint"), key=lambda e: e.time, default=None)
+        # The latest answer or hint (the file's order breaks ties: times are to the second).
+        moves = [e for e in sorted(events, key=lambda e: e.time) if e.answered or e.kind == "hint"]
+        current = moves[-1] if moves else None
         learners.append(
             Learner(
                 name,

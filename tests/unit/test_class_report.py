@@ -109,3 +109,8 @@ def test_an_empty_folder_reports_nobody(tmp_path):
     report = class_report.load(tmp_path)
     assert report.learners == [] and report.exercises == [] and report.most_stuck == []
     assert "0 learners" in class_report.as_text(report) and "<svg" not in class_report.as_html(report)
+
+
+def test_within_one_second_the_later_line_is_where_the_learner_is(tmp_path):
+    write(tmp_path / "ada.jsonl", line(1, "01.iterations", "correct"), line(1, "01.noisier", "wrong"))
+    assert class_report.load(tmp_path).learner("ada").stuck_on == "01.noisier"
