@@ -259,18 +259,23 @@ def _svg(report: ClassReport) -> str:
     return svg[svg.index("<svg") :]  # inline: without the XML prologue
 
 
-def as_html(report: ClassReport, now: datetime | None = None) -> str:
-    """A self-contained page (no scripts, no files beside it) to project in the room."""
+def as_html(report: ClassReport, now: datetime | None = None, names: bool = False) -> str:
+    """A self-contained page (no scripts, no files beside it) to project in the room; with ``names``, who is
+    stuck and one line per learner too (for the instructor's own screen, not the room's)."""
     now = now or datetime.now(UTC)
     esc = html.escape
     stuck = "".join(
-        f"<li><b>{esc(row.key)}</b>: {len(row.stuck_now)} ({esc(', '.join(row.stuck_now))})</li>"
+        f"<li><b>{esc(row.key)}</b>: {len(row.stuck_now)}"
+        + (f" ({esc(', '.join(row.stuck_now))})" if names else "")
+        + "</li>"
         for row in report.most_stuck
     )
     head = "".join(f"<th>{esc(c)}</th>" for c in _COLUMNS)
     rows = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in _cells(row)) + "</tr>" for row in report.exercises)
     people = "".join(f"<li>{esc(status_line(learner, now))}</li>" for learner in report.learners)
-    notes = "".join(f"<li>{esc(note)}</li>" for note in report.notes)
+    notes = "".join(f"<li>{esc(note)}</li>" for note in report.notes) if names else ""
+    if report.notes and not names:  # notes name files, and so learners
+        notes = f"<li>{len(report.notes)} skipped files or lines: the terminal's report lists them</li>"
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Where the class is stuck</title>
 <style>
@@ -283,7 +288,7 @@ td:first-child, th:first-child {{ text-align: left; }} .stuck li {{ font-size: 1
 <h2>Most learners stuck right now</h2><ul class="stuck">{stuck or "<li>nobody</li>"}</ul>
 {_svg(report) if report.exercises else ""}
 <h2>Per exercise</h2><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>
-<h2>Learners</h2><ul>{people}</ul>
+{f"<h2>Learners</h2><ul>{people}</ul>" if names else ""}
 {f"<h2>Notes</h2><ul>{notes}</ul>" if notes else ""}
 </body></html>
 """

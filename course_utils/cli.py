@@ -122,7 +122,7 @@ def _class_report(args: argparse.Namespace) -> int:
         return 1
     print(class_report.as_text(report))
     if args.html:
-        args.html.write_text(class_report.as_html(report), encoding="utf-8")
+        args.html.write_text(class_report.as_html(report, names=args.names), encoding="utf-8")
         print(f"\nwrote {args.html}")
     return 0
 
@@ -157,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("class-report", help="where a class is stuck, from the class folder (COURSE_CLASS_DIR)")
     p.add_argument("folder", type=Path, help="the class folder, holding one <user>.jsonl per learner")
     p.add_argument("--html", type=Path, metavar="FILE", help="also write a self-contained page to project")
+    p.add_argument("--names", action="store_true", help="the page names learners too (not for projecting)")
     args = parser.parse_args(argv)
     try:
         commands = {"fetch": _fetch, "verify": _verify, "doctor": _doctor, "settings": _settings, "predict": _predict,

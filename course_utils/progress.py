@@ -187,7 +187,7 @@ def record(kind: str, key: str, outcome: str, hints: int) -> None:
         shared = class_file()
         if shared is not None:
             try:
-                _append(shared, line, 0o640)  # the class folder is the admin's: never created here
+                _append(shared, line, 0o600)  # the folder is the admin's, never created here; the report runs as root
             except OSError as exc:
                 _note_once("class", f"Your exercise progress could not be shared in {shared} ({exc}).")
             else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -98,6 +99,10 @@ def test_the_command_prints_and_writes_a_page_and_never_writes_to_the_folder(fol
     assert "<svg" in text and "01.loader" in text
     assert not any(tag in text for tag in ("<script", "<link", "src=", "<img"))  # self-contained: nothing fetched
     assert snapshot(folder) == before
+    words = re.sub(r"<svg.*</svg>", "", text, flags=re.DOTALL)  # the chart's own markup aside
+    assert not any(name in words for name in ("ada", "grace", "alan", "bob"))  # a page for the room names nobody
+    named = course_cli("class-report", str(folder), "--html", str(page), "--names")
+    assert named.returncode == 0 and all(name in page.read_text() for name in ("ada", "grace", "alan", "bob"))
 
 
 def test_a_folder_that_is_not_there_is_one_message(tmp_path):

@@ -244,7 +244,7 @@ def test_in_a_sticky_class_folder_a_learner_cannot_touch_another_learners_file(o
     assert as_user(ada, lambda: progress.record("check", "01.iterations", "correct", 0)) == (0, "None")
     before = (folder / "ada.jsonl").read_bytes()
     assert progress.Event.from_line(before.decode()).outcome == "correct"
-    assert (folder / "ada.jsonl").stat().st_uid == ada and (folder / "ada.jsonl").stat().st_mode & 0o007 == 0
+    assert (folder / "ada.jsonl").stat().st_uid == ada and (folder / "ada.jsonl").stat().st_mode & 0o077 == 0
 
     code, said = as_user(eve, lambda: attempts(folder))
     assert code == 0 and said.split() == [f"{name}:refused" for name in ("append", "truncate", "replace", "delete",
