@@ -217,8 +217,11 @@ def recorded(kind: str, rungs: Mapping[str, int]) -> Callable:
         @functools.wraps(function)
         def wrapper(key: str, *args: Any, **kwargs: Any) -> Any:
             feedback = function(key, *args, **kwargs)
-            if not (kind == "check" and _asserted(sys._getframe(1))):
-                record(kind, str(key), getattr(feedback, "status", ""), rungs.get(key, 0))
+            try:
+                if not (kind == "check" and _asserted(sys._getframe(1))):
+                    record(kind, str(key), getattr(feedback, "status", ""), rungs.get(key, 0))
+            except Exception as exc:  # noqa: BLE001  (an odd key must not break the cell either)
+                _note_once("bug", f"Exercise progress could not be recorded ({type(exc).__name__}: {exc}).")
             return feedback
 
         return wrapper

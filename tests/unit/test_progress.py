@@ -256,3 +256,8 @@ def test_in_a_sticky_class_folder_a_learner_cannot_touch_another_learners_file(o
 
     assert as_user(eve, forge) == (0, "class own")
     assert (folder / "ada.jsonl").read_bytes() == before
+
+
+def test_an_odd_key_is_answered_as_before(own):
+    assert checks.predict(("01", "x"), "a", ("a", "b")).status == "prediction"  # a tuple key: not recorded
+    assert not own.exists()
