@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
+
+from conftest import course_cli
 
 from course_utils import learner_progress, progress
 from course_utils.progress import Event
@@ -64,3 +67,10 @@ def test_the_view_shows_the_file_and_refreshes(monkeypatch, tmp_path):
     assert "application/vnd.jupyter.widget-view+json" in bundle
     progress.record("check", "01.loader", "correct", 0)
     assert "1 of 6" in view.refresh() and "1 of 6" in view.view.value
+
+
+def test_the_progress_command_prints_the_table(tmp_path):
+    env = {**os.environ, "COURSE_PROGRESS_DIR": str(tmp_path), "COURSE_PROGRESS": "on"}
+    (tmp_path / "progress.jsonl").write_text(EVENTS[3].to_line().decode() + "a torn li")
+    done = course_cli("progress", env=env)
+    assert done.returncode == 0 and "1 of 6" in done.stdout and "not shared" in done.stdout, done.stderr
