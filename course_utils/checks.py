@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import config
+from . import config, progress
 from .errors import CourseError
 
 Checker = Callable[[Any], bool]
@@ -116,6 +116,7 @@ def _first_rung(exercise: Exercise) -> str:
     return f"Hint 1 of {len(exercise.hints)}: {exercise.hints[0]}{more}"
 
 
+@progress.recorded("hint", _RUNGS_SHOWN)  # each call is one line in the learner's progress file
 def hint(key: str) -> Feedback:
     """The next rung of exercise ``key``'s hint ladder; the last rung repeats once reached."""
     exercise = _EXERCISES.get(key)
@@ -146,6 +147,7 @@ def unanswered(answer: Any) -> bool:
     return code is not None and code.co_code == _stub.__code__.co_code and code.co_consts in ((None,), ())
 
 
+@progress.recorded("check", _RUNGS_SHOWN)
 def check(key: str, answer: Any) -> Feedback:
     """Check ``answer`` against exercise ``key``; always returns, never raises."""
     exercise = _EXERCISES.get(key)
@@ -178,6 +180,7 @@ def _normal(text: Any) -> str:
     return " ".join(str(text).lower().split())
 
 
+@progress.recorded("predict", _RUNGS_SHOWN)  # records that a guess was made, never the guess
 def predict(key: str, guess: Any, choices: Sequence[str]) -> Feedback:
     """Record the learner's guess for experiment ``key`` (one of ``choices``) before it runs.
 
@@ -199,6 +202,7 @@ def predict(key: str, guess: Any, choices: Sequence[str]) -> Feedback:
     return Feedback(key, "prediction", f"recorded {_PREDICTIONS[key]!r}. Now run the experiment.")
 
 
+@progress.recorded("reveal", _RUNGS_SHOWN)
 def reveal(key: str, measured: str, detail: str = "") -> Feedback:
     """Compare the recorded guess for ``key`` with the ``measured`` outcome (one of the same choices)."""
     shown = f"this run measured {measured!r}" + (f" ({detail})" if detail else "")

@@ -1,4 +1,5 @@
-"""Command line: ``python -m course_utils fetch | verify | doctor | settings | exercises | predict``."""
+"""Command line: ``python -m course_utils fetch | verify | doctor | settings | exercises | predict | progress``,
+``class-report``."""
 
 from __future__ import annotations
 
@@ -107,6 +108,34 @@ def _predict(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _progress(args: argparse.Namespace) -> int:
+    """The learner's own exercise progress, per notebook."""
+    from .learner_progress import as_text, notebook_table
+    from .progress import own_events
+
+    print(as_text(notebook_table(own_events())))
+    return 0
+
+
+def _class_report(args: argparse.Namespace) -> int:
+    """Per exercise and per learner, from a class folder; ``--html``: a page to project."""
+    from . import class_report
+
+    if not args.folder.is_dir():
+        print(f"{args.folder} is not a folder: give the class folder (COURSE_CLASS_DIR) of the hub.", file=sys.stderr)
+        return 1
+    try:
+        report = class_report.load(args.folder)
+    except OSError as exc:
+        print(f"{args.folder} cannot be read ({exc.strerror or exc}): run the report as its owner.", file=sys.stderr)
+        return 1
+    print(class_report.as_text(report))
+    if args.html:
+        args.html.write_text(class_report.as_html(report, names=args.names), encoding="utf-8")
+        print(f"\nwrote {args.html}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m course_utils", description="Transfer Learning, Hands-On: course tools."
@@ -134,6 +163,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("predict", help="classify images or texts with a model folder saved in notebook 08")
     p.add_argument("model", type=Path, help="the model folder (it holds predictor.json)")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="image files, or texts in quotes, for a text model")
+    sub.add_parser("progress", help="your exercise progress per notebook, and where it is recorded")
+    p = sub.add_parser("class-report", help="where a class is stuck, from the class folder (COURSE_CLASS_DIR)")
+    p.add_argument("folder", type=Path, help="the class folder, holding one <user>.jsonl per learner")
+    p.add_argument("--html", type=Path, metavar="FILE", help="also write a self-contained page to project")
+    p.add_argument("--names", action="store_true", help="the page names learners too (not for projecting)")
     args = parser.parse_args(argv)
     try:
         commands = {
@@ -143,6 +177,8 @@ def main(argv: list[str] | None = None) -> int:
             "settings": _settings,
             "exercises": _exercises,
             "predict": _predict,
+            "progress": _progress,
+            "class-report": _class_report,
         }
         return commands[args.command](args)
     except CourseError as exc:

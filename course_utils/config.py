@@ -87,6 +87,25 @@ SETTINGS: dict[str, Setting] = {
             "off",
         ),
         Setting(
+            "COURSE_PROGRESS",
+            "flag",
+            "off: exercise checks, hints and predictions are not recorded in the learner's progress file",
+            "on",
+        ),
+        Setting(
+            "COURSE_PROGRESS_DIR",
+            "folder",
+            "where the learner's progress file (`progress.jsonl`) is kept",
+            "the platform's user data folder",
+        ),
+        Setting(
+            "COURSE_CLASS_DIR",
+            "folder",
+            "a class folder the admin made: each learner's progress is also appended to `<folder>/<user>.jsonl` "
+            "for `python -m course_utils class-report`",
+            "not shared",
+        ),
+        Setting(
             "COURSE_IPEX_ENV",
             "folder",
             "where `make ipex` and its test keep the IPEX environment",

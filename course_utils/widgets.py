@@ -207,3 +207,41 @@ class ClassifyBox(_LiveWidget):
     def _static(self) -> tuple[str, str]:
         note = f"Your own {self.kind}: {self._HELP[self.kind]} (in a live notebook)."
         return note, f"<div>{html.escape(note)}</div>{self.shown}"
+
+
+class ProgressView(_LiveWidget):
+    """The learner's exercise progress per notebook, with a button that reads the progress file again.
+
+    Where widgets are not rendered, the cell shows the table as it was when the cell ran.
+    """
+
+    def __init__(self):
+        self._widget = None
+
+    @staticmethod
+    def _html() -> str:
+        from .learner_progress import as_html, notebook_table
+        from .progress import own_events
+
+        return as_html(notebook_table(own_events()))
+
+    def _build(self):
+        import ipywidgets as w
+
+        self.view = w.HTML(self._html())
+        self.button = w.Button(description="refresh")
+        self.button.on_click(lambda _button: self.refresh())
+        return w.VBox([self.view, self.button])
+
+    def refresh(self) -> str:
+        """Read the progress file again (what the button does); returns the HTML shown."""
+        shown = self._html()
+        if self._widget is not None:
+            self.view.value = shown
+        return shown
+
+    def _static(self) -> tuple[str, str]:
+        from .learner_progress import as_text, notebook_table
+        from .progress import own_events
+
+        return as_text(notebook_table(own_events())), self._html()

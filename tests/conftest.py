@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import ipaddress
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -25,6 +28,12 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 # claim the run does not support fails it (a learner's kernel shows a panel instead; course_utils.claims).
 os.environ.pop("COURSE_TIMING_ONLY", None)
 os.environ.setdefault("COURSE_STRICT", "1")
+# Exercise checks record the learner's progress (course_utils.progress): the tests' checks, and the
+# notebooks' kernels, record into a temporary folder, never the developer's home or a class folder.
+os.environ.pop("COURSE_CLASS_DIR", None)
+if not os.environ.get("COURSE_PROGRESS_DIR"):
+    os.environ["COURSE_PROGRESS_DIR"] = tempfile.mkdtemp(prefix="course-progress-")
+    atexit.register(shutil.rmtree, os.environ["COURSE_PROGRESS_DIR"], ignore_errors=True)
 
 _real_connect = socket.socket.connect
 

@@ -69,6 +69,17 @@ def read_only_launcher(shared: Path) -> list[str] | None:
     return ["unshare", "--mount", "sh", "-c", script, str(shared)] if probe.returncode == 0 else None
 
 
+def class_folder_launcher(class_dir: Path) -> list[str]:
+    """For a server started as root inside ``read_only_launcher``'s mount namespace: a command prefix under
+    which the class folder is read-only except the user's own ``<user>.jsonl`` (created if missing), as
+    per-user volumes would give it; root ignores the folder's sticky bit, not a read-only mount."""
+    script = (
+        'f="$0/$JUPYTERHUB_USER.jsonl"; : >> "$f" && mount --bind "$0" "$0" && mount --bind "$f" "$f"'
+        ' && mount -o remount,bind,ro "$0" && exec "$@"'  # the file's own mount stays writable
+    )
+    return ["sh", "-c", script, str(class_dir)]
+
+
 def vm_hwm(pid: int) -> int:
     """A process's true peak resident memory so far (VmHWM), in bytes."""
     status = Path(f"/proc/{pid}/status").read_text()
@@ -95,6 +106,8 @@ class Hub:
     process: subprocess.Popen
     read_only: bool  # each server's view of the shared folder is a read-only mount
     seen: set[int] = field(default_factory=set)  # every pid the hub started, for the clean-stop check
+    class_dir: Path | None = None  # the class folder for progress reports (COURSE_CLASS_DIR), if any
+    class_isolated: bool = False  # each server may write only its own file there (a read-only mount)
 
     # ---------------------------------------------------------------- REST
     def request(self, method: str, path: str, body: dict | None = None, timeout: float = 60) -> dict:
@@ -327,12 +340,22 @@ def course_repo(root: Path) -> tuple[str, str]:
 
 @contextmanager
 def running_hub(
-    root: Path, shared: Path, users: list[str], environment: dict | None = None, bin_dir: Path = BIN
+    root: Path,
+    shared: Path,
+    users: list[str],
+    environment: dict | None = None,
+    bin_dir: Path = BIN,
+    class_dir: Path | None = None,
 ) -> Iterator[Hub]:
     """Start the hub (``environment``: more variables for every user server; ``bin_dir``: where the
-    jupyterhub and jupyterhub-singleuser commands come from, by default this environment's); on exit
-    stop every server and the hub."""
+    jupyterhub and jupyterhub-singleuser commands come from, by default this environment's; ``class_dir``:
+    the class folder every server records exercise progress in); on exit stop every server and the hub."""
     launcher = read_only_launcher(shared)
+    isolated = False
+    if class_dir is not None:
+        environment = {**(environment or {}), "COURSE_CLASS_DIR": str(class_dir)}
+        if launcher:  # root, in a mount namespace of each server's own
+            launcher, isolated = [*launcher, *class_folder_launcher(class_dir)], True
     ports = {k: _free_port() for k in ("public", "hub", "proxy_api")}
     token = secrets.token_hex(16)
     root.mkdir(parents=True, exist_ok=True)
@@ -348,6 +371,7 @@ def running_hub(
         cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
     hub = Hub(f"http://127.0.0.1:{ports['public']}", token, root, shared, process, launcher is not None)
+    hub.class_dir, hub.class_isolated = class_dir, isolated
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -384,7 +408,8 @@ def leftovers(hub: Hub, grace: float = 15.0) -> list[str]:
         mounts = []
         for info in Path("/proc").glob("[0-9]*/mountinfo"):
             try:
-                if f" {hub.shared} " in info.read_text():
+                text = info.read_text()
+                if f" {hub.shared} " in text or (hub.class_dir and f" {hub.class_dir}" in text):
                     mounts.append(str(info))
             except OSError:
                 pass  # the process ended while we looked

@@ -9,7 +9,9 @@ follows the nbgitpuller link that opens notebook 01, runs it and moves its batch
 Checked: every cell runs; assets are read from the shared folder in place (nothing written there,
 nothing copied into homes), and a kernel's attempt to write there fails; each learner's server
 plus kernel stays under the 2 GiB per user the instructors' guide asks for; everything stops
-with no process or mount left behind.
+with no process or mount left behind. Then each learner answers some of notebook 01's exercises in
+a kernel of their own: the class report from the class folder shows exactly what each did, and no
+learner can change another's file there.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from pathlib import Path
 import pytest
 from conftest import chromium, course_cli, real_mirror, set_writable, snapshot
 from hub_harness import PASSWORD, MemorySampler, NotebookRun, course_repo, leftovers, running_hub
+
+from course_utils import class_report
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "tests" / "artifacts"
@@ -42,6 +46,34 @@ try:
     print("errno 0")
 except OSError as exc:
     print("errno", exc.errno)
+"""
+
+
+# Each learner then answers some of notebook 01's exercises in a kernel of their own (after Run All,
+# which records only placeholders: the reference solutions' asserted checks are not attempts).
+ANSWERS = {
+    "ada": 'check("01.iterations", 20)\ncheck("01.noisier", "large")',  # passes one, then stuck on the other
+    "grace": 'check("01.iterations", 19)\nhint("01.iterations")\ncheck("01.iterations", 21)',  # stuck, one hint
+    "alan": 'check("01.total_steps", 155)\ncheck("01.iterations", 19)\ncheck("01.iterations", 20)',  # both, 2nd try
+}
+LOAD_EXERCISES = (
+    'from course_utils.exercises import load_exercises\ncheck, hint, predict, reveal = load_exercises("01")\n'
+)
+# ada's kernel then tries to change grace's file in the class folder, and to add a file there.
+CLASS_WRITE_ATTEMPT = """
+import os
+from pathlib import Path
+folder = Path(os.environ["COURSE_CLASS_DIR"])
+for name, attempt in {
+    "append": lambda: os.close(os.open(folder / "grace.jsonl", os.O_WRONLY | os.O_APPEND)),
+    "delete": lambda: os.unlink(folder / "grace.jsonl"),
+    "create": lambda: (folder / "forged.jsonl").write_text("{}"),
+}.items():
+    try:
+        attempt()
+        print(name, "errno 0")
+    except OSError as exc:
+        print(name, "errno", exc.errno)
 """
 
 
@@ -137,7 +169,10 @@ def classroom(shared, tmp_path_factory) -> dict:
     failures: list[str] = []
     browser: dict = {}
     started = time.monotonic()
-    with running_hub(tmp / "hub", shared, USERS) as hub:
+    class_dir = tmp / "class"  # the class folder of docs/instructors.md: learners add files, none lists them
+    class_dir.mkdir()
+    class_dir.chmod(0o1733)
+    with running_hub(tmp / "hub", shared, USERS, class_dir=class_dir) as hub:
         hub_up = time.monotonic() - started
         hub.create_users(USERS)
         ready = hub.spawn(USERS)
@@ -176,8 +211,24 @@ def classroom(shared, tmp_path_factory) -> dict:
             thread.join()
         attempt = hub.run_cells(USERS[0], "scratch.ipynb", [WRITE_ATTEMPT])
         sampled = {name: sampler.stop() for name, sampler in samplers.items()}
+        # After the notebooks' memory is measured: a second kernel per learner is not part of it.
+        answered: dict[str, tuple] = {}
+
+        def answer(_hub, name: str) -> None:  # each learner's own kernel, all three at once
+            cells = [LOAD_EXERCISES + ANSWERS[name]] + ([CLASS_WRITE_ATTEMPT] if name == USERS[0] else [])
+            answered[name] = hub.run_cells(name, "exercises.ipynb", cells)
+
+        answering = [guarded(answer, hub, name) for name in USERS]
+        answers_started = time.monotonic()
+        for thread in answering:
+            thread.start()
+        for thread in answering:
+            thread.join()
+        answers_took = time.monotonic() - answers_started
         class_done = time.monotonic() - started
     left = leftovers(hub)
+    report = class_report.load(class_dir)
+    report_cli = course_cli("class-report", str(class_dir), "--html", str(ARTIFACTS / "hub_class_report.html"))
 
     lines = [f"hub up after {hub_up:.1f} s; servers ready after {', '.join(f'{v:.1f} s' for v in ready.values())}"]
     lines += [
@@ -187,13 +238,15 @@ def classroom(shared, tmp_path_factory) -> dict:
     ]
     lines.append("sampled peak, server + kernels: " + ", ".join(f"{k} {v / GIB:.2f} GiB" for k, v in sampled.items()))
     lines.append(f"browser: {browser}; whole class done after {class_done:.1f} s")
+    lines.append(f"exercises answered in three new kernels at once in {answers_took:.1f} s")
     print("\n" + "\n".join(lines))  # shown with pytest -s, and kept for a human beside the screenshot
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "hub_classroom.txt").write_text("\n".join(lines) + "\n")
     return {
         "homes": homes, "pulls": pulls, "runs": runs, "failures": failures, "browser": browser,
         "browser_user": browser_user, "attempt": attempt, "read_only": hub.read_only, "sampled": sampled,
-        "before": before, "left": left,
+        "before": before, "left": left, "answered": answered, "report": report, "report_cli": report_cli,
+        "class_isolated": hub.class_isolated,
     }  # fmt: skip
 
 
@@ -241,3 +294,30 @@ def test_the_shared_folder_is_read_in_place_and_cannot_be_written(classroom, sha
 
 def test_everything_stops_with_no_process_or_mount_left(classroom):
     assert classroom["left"] == []
+
+
+def test_the_class_report_shows_what_each_learner_did_in_their_own_kernel(classroom):
+    for name, (errors, printed, *_) in classroom["answered"].items():
+        assert errors == [], (name, errors)
+        assert "shared with your instructor" in printed, name  # the learner is told, once per kernel
+    report, cli = classroom["report"], classroom["report_cli"]
+    assert cli.returncode == 0 and "Traceback" not in cli.stderr, cli.stderr
+    assert sorted(learner.name for learner in report.learners) == sorted(USERS) and report.notes == []
+    counts = {row.key: (row.passed, row.failing, row.not_tried, row.median_attempts) for row in report.exercises}
+    assert counts["01.iterations"] == (2, 1, 0, 2)  # ada at once, alan at his 2nd; grace not yet (2 tries)
+    assert counts["01.noisier"] == (0, 1, 2, 1) and counts["01.total_steps"] == (1, 0, 2, 1)
+    assert all(counts[key] == (0, 0, 3, None) for key in ("01.loader", "01.train_epoch", "01.step_budget"))
+    assert report.exercise("01.iterations").median_hints == 0 and report.learner("grace").states["01.iterations"].hints
+    assert [(row.key, row.stuck_now) for row in report.most_stuck] == [("01.iterations", ["grace"]),
+                                                                       ("01.noisier", ["ada"])]  # fmt: skip
+    assert report.learner("alan").stuck_on is None and sorted(report.learner("alan").passed) == [
+        "01.iterations", "01.total_steps"]  # fmt: skip
+
+
+def test_a_learner_cannot_change_another_learners_class_file(classroom):
+    if not classroom["class_isolated"]:
+        pytest.skip("a hub not run as root starts every server as one user: tests/unit/test_progress.py checks "
+                    "the class folder's permissions with two learners' own uids")  # fmt: skip
+    printed = classroom["answered"][USERS[0]][1]
+    refused = {line.split()[0]: int(line.split()[-1]) for line in printed.splitlines() if " errno " in line}
+    assert refused == {"append": errno.EROFS, "delete": errno.EROFS, "create": errno.EROFS}, printed
