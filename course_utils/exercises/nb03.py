@@ -9,16 +9,7 @@ from collections.abc import Callable
 
 import torch
 
-from ..checks import register
-
-
-def equals_text(expected: str):
-    def checker(answer) -> bool:
-        """The value the question asks for, as a number or as text."""
-        return str(answer).strip() == expected
-
-    return checker
-
+from ..checks import equals, register
 
 _DRAWS = itertools.count()  # each call draws other sentences: no list of answers can be written in advance
 
@@ -77,15 +68,17 @@ def _discriminative_rates(build: Callable) -> bool:
 
 
 register(
-    "03.pad_mask",
-    "Which attention_mask value marks a [PAD] position, 0 or 1?",
-    equals_text("0"),
+    "03.padding",
+    "A batch holds three sentences of 7, 12 and 25 tokens ([CLS] and [SEP] included). With dynamic padding, "
+    "how many [PAD] positions does the batch hold?",
+    equals(31),
     (
-        "the mask says which positions attention may look at.",
-        "padding carries no meaning: attention must ignore it. Which value switches a position off?",
+        "dynamic padding pads every sentence of a batch to the batch's longest one.",
+        "the longest has 25 tokens: count what each shorter sentence is missing, and add.",
+        "(25 - 7) + (25 - 12)",
     ),
     kind="warm-up",
-    skill="read an attention mask",
+    skill="dynamic padding",
 )
 register(
     "03.classify",

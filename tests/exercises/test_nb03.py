@@ -89,7 +89,7 @@ def head_forgotten(model, k):
 
 
 CASES = {
-    "03.pad_mask": Case(right=lambda: 0, wrong={"other: real token": lambda: 1, "other": lambda: "padding"}),
+    "03.padding": Case(right=lambda: 31, wrong={"other: one sentence's": lambda: 18, "other: to 128": lambda: 340}),
     "03.classify": Case(
         right=lambda: (reference_classify, MODEL, TOKENIZER),
         wrong={
