@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from course_utils import checks
 
 
@@ -89,3 +91,14 @@ def test_whole_number_in_accepts_numpy_integers_and_refuses_bools_floats_and_str
     for wrong in (True, 3.0, "3", 0, 6, None):
         assert not checks.whole_number_in(wrong, 1, 5, "n"), wrong
     assert "n must be a whole number from 1 to 5" in capsys.readouterr().out
+
+
+def test_predict_first_mode_stops_run_all_at_an_unanswered_prediction(monkeypatch):
+    from course_utils.checks import PredictionPending
+
+    monkeypatch.setenv("COURSE_PREDICT_FIRST", "1")
+    with pytest.raises(PredictionPending, match=r"\[t.guess\] predict first: replace the \.\.\. with one of 'a', 'b'"):
+        checks.predict("t.guess", ..., ("a", "b"))
+    assert checks.predict("t.guess", "a", ("a", "b")).status == "prediction"  # a made prediction goes through
+    monkeypatch.setenv("COURSE_PREDICT_FIRST", "0")
+    assert checks.predict("t.guess", ..., ("a", "b")).status == "unanswered"  # outside class mode: one line
