@@ -64,8 +64,7 @@ def test_notebook_08_interval_is_the_wilson_interval():
 def test_notebook_08_reload_wants_the_saved_models_predictions(tmp_path, monkeypatch):
     import torch
 
-    from course_utils.own_input import Prediction
-    from course_utils.predictor import Predictor
+    from course_utils.predictor import Prediction, Predictor
 
     class Folder(Predictor):  # a stand-in for a loaded folder: says "pos" for sentences with "good"
         def predict(self, texts):
