@@ -26,6 +26,12 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.pop("COURSE_TIMING_ONLY", None)
 os.environ.setdefault("COURSE_STRICT", "1")
 
+# Kept by hand rather than pytest-socket (0.8.1 read, with --allow-hosts=127.0.0.0/8,::1 and
+# --allow-unix-socket, it would allow the same loopback traffic: kernels, the hub, the browser, local
+# mirrors). Two differences matter here: its refusal is a RuntimeError plus a warning, where a machine
+# without network raises an OSError, so code that handles being offline (urllib's URLError in the
+# doctor, the fetch's "cannot connect") would be tested on an error learners never get; and it guards
+# only from each test's setup to its teardown, while this guard also covers collection and imports.
 _real_connect = socket.socket.connect
 
 
