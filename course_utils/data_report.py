@@ -34,8 +34,9 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tif
 MIN_PER_CLASS = 2  # a stratified held-out split needs one example to train on and one to test
 ADVISED_PER_CLASS = 20  # below this a test set holds a handful per class: the advice says so
 LONG_TEXT_WORDS = 200  # MiniLM reads 256 word pieces; longer texts are cut
-# The whole file is read at once: bytes, decoded text and the table cost several times its size, and
-# notebook 08 peaks at 1.8 GiB of a hub's 2 GiB; larger files want a sample of their rows.
+# The whole file is read at once: bytes, decoded text and the table peak at about 8 times its size
+# (a 10 MiB file of short reviews: 77 MiB, by tracemalloc), and notebook 08 already peaks at 1.8 GiB of
+# a hub's 2 GiB. 20 MiB (over 100,000 short texts) keeps the check near 160 MiB; more wants a sample.
 MAX_CSV_BYTES = 20 * 2**20
 
 
