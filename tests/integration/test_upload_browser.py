@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import re
 import time
 import zipfile
@@ -20,7 +19,7 @@ from pathlib import Path
 import nbformat
 import numpy as np
 import pytest
-from conftest import chromium, course_cli, real_mirror, set_writable
+from conftest import chromium, real_mirror
 from hub_harness import PASSWORD, running_hub
 from PIL import Image
 
@@ -34,21 +33,6 @@ pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(chromium() is None, reason="Playwright or Debian's chromium is not installed"),
 ]
-
-
-@pytest.fixture(scope="module")
-def demo_assets(tmp_path_factory) -> Path:
-    """The assets notebook 08's first cells read (its demo data), in a read-only shared folder."""
-    mirror = real_mirror()
-    if mirror is None:
-        pytest.skip("the course's asset mirror (../shared/assets) is not beside this checkout")
-    folder = tmp_path_factory.mktemp("upload") / "course-assets"
-    admin = {**os.environ, "COURSE_MIRROR": str(mirror), "COURSE_CACHE": str(folder.parent / "admin-cache")}
-    done = course_cli("fetch", "hymenoptera", "sst2", "--dest", str(folder), "--quiet", env=admin, timeout=600)
-    assert done.returncode == 0, done.stderr
-    set_writable(folder, False)
-    yield folder
-    set_writable(folder, True)
 
 
 def photos_zip(path: Path) -> Path:
@@ -70,12 +54,18 @@ def notebook_cells_up_to_the_data_report() -> list[str]:
     return [*chosen, "print(images)"]  # the report, shown as the cell's result, printed for the test to read
 
 
-def test_a_38_mib_zip_uploaded_with_the_file_browser_reaches_notebook_08(demo_assets, tmp_path):
+def test_a_38_mib_zip_uploaded_with_the_file_browser_reaches_notebook_08(tmp_path):
     from playwright import sync_api
 
+    mirror = real_mirror()
+    if mirror is None:
+        pytest.skip("the course's asset mirror (../shared/assets) is not beside this checkout")
     archive = photos_zip(tmp_path / ZIP_NAME)
     assert archive.stat().st_size > 30 * 2**20  # three times what the upload button can carry
-    with running_hub(tmp_path / "hub", demo_assets, [LEARNER]) as hub:
+    shared = tmp_path / "shared"  # no shared assets: the demo data's two come from the mirror
+    shared.mkdir()
+    offline = {"COURSE_MIRROR": str(mirror), "COURSE_OFFLINE": "1"}
+    with running_hub(tmp_path / "hub", shared, [LEARNER], environment=offline) as hub:
         hub.create_users([LEARNER])
         hub.spawn([LEARNER])
         uploaded = hub.root / "homes" / LEARNER / ZIP_NAME
