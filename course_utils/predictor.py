@@ -1,4 +1,8 @@
-"""A trained classifier as a self-contained folder, and loaded back without unpickling anything.
+"""A classifier's predictions: one input at a time in a notebook, or from a self-contained folder.
+
+:class:`Prediction` is what every classifier in the course returns for one input: from a model in
+memory (:func:`classify_image`, :func:`classify_text`) or from a saved folder (:class:`Predictor`).
+A trained classifier is saved as a folder and loaded back without unpickling anything:
 
     my-model/
       predictor.json      what it is: kind, labels, preprocessing, metrics, course version, and
@@ -17,10 +21,11 @@ saving; they are not a signature: whoever can edit the weights can edit predicto
 from __future__ import annotations
 
 import datetime
+import html
 import json
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +36,72 @@ from torch import nn
 from . import __version__
 from .assets import sha256_file
 from .errors import InputError
-from .own_input import Prediction, read_image
+from .learner_input import MAX_SIDE, read_image, read_text
 
 FORMAT = 1
 MANIFEST = "predictor.json"
 WEIGHTS = "model.safetensors"
 ENCODER = "encoder"
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """Class probabilities for one input, best first when shown."""
+
+    labels: Sequence[str]
+    probabilities: Sequence[float]
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def label(self) -> str:
+        return self.labels[int(np.argmax(self.probabilities))]
+
+    @property
+    def probability(self) -> float:
+        return float(max(self.probabilities))
+
+    def ranked(self) -> list[tuple[str, float]]:
+        return sorted(zip(self.labels, map(float, self.probabilities), strict=True), key=lambda lp: -lp[1])
+
+    def __repr__(self) -> str:
+        others = ", ".join(f"{label} {p:.1%}" for label, p in self.ranked()[1:])
+        text = f"{self.label} ({self.probability:.1%})" + (f"; {others}" if others else "")
+        return "\n".join([text, *self.notes])
+
+    def _repr_html_(self) -> str:
+        rows = "".join(
+            f"<tr><td>{html.escape(label)}</td><td style='width:220px'><div style='background:#4c72b0;"
+            f"height:12px;width:{p * 200:.0f}px'></div></td><td>{p:.1%}</td></tr>"
+            for label, p in self.ranked()
+        )
+        notes = "".join(f"<div style='color:#666'>{html.escape(n)}</div>" for n in self.notes)
+        return f"<b>{html.escape(self.label)}</b><table>{rows}</table>{notes}"
+
+
+def classify_image(
+    model: torch.nn.Module, transform: Callable, labels: Sequence[str], source: Any, max_side: int = MAX_SIDE
+) -> Prediction:
+    """Read ``source`` (a path or the bytes of an upload) and return the model's class probabilities."""
+    image = read_image(source, max_side=max_side)
+    model.eval()
+    with torch.inference_mode():
+        probabilities = model(transform(image).unsqueeze(0)).softmax(1)[0]
+    if len(probabilities) != len(labels):
+        raise InputError(f"The model has {len(probabilities)} outputs but {len(labels)} labels were given.")
+    return Prediction(list(labels), probabilities.tolist(), (f"read as a {image.width} x {image.height} RGB image",))
+
+
+def classify_text(model: torch.nn.Module, tokenizer: Any, labels: Sequence[str], text: Any) -> Prediction:
+    """The model's class probabilities for one sentence; empty input is refused, long input truncated and said so."""
+    clean = read_text(text)
+    limit = min(getattr(tokenizer, "model_max_length", 512) or 512, 512)
+    n_tokens = len(tokenizer(clean, verbose=False)["input_ids"])
+    batch = tokenizer(clean, truncation=True, max_length=limit, return_tensors="pt")
+    model.eval()
+    with torch.inference_mode():
+        probabilities = model(**batch).logits.softmax(-1)[0]
+    notes = (f"only the first {limit} of its {n_tokens} tokens were read",) if n_tokens > limit else ()
+    return Prediction(list(labels), probabilities.tolist(), notes)
 
 
 def linear_head(coef: np.ndarray, intercept: np.ndarray) -> nn.Linear:
@@ -154,7 +219,7 @@ class Predictor:
                 logits = self.model(torch.stack([self.transform(image) for image in images]))
                 notes = [(f"read as a {im.width} x {im.height} RGB image",) for im in images]
             else:
-                texts = [_text(t) for t in inputs]
+                texts = [read_text(t, "One of the texts is empty: give a sentence.") for t in inputs]
                 embeddings = self.encoder.encode(
                     texts, convert_to_tensor=True, normalize_embeddings=self.info["normalize_embeddings"]
                 )
@@ -165,15 +230,6 @@ class Predictor:
 
     def __repr__(self) -> str:
         return f"Predictor({self.kind}, labels={self.labels}, folder='{self.folder}')"
-
-
-def _text(value: Any) -> str:
-    if not isinstance(value, str):
-        raise InputError(f"Expected a text (a str), got {type(value).__name__}.")
-    clean = " ".join(value.split())
-    if not clean:
-        raise InputError("One of the texts is empty: give a sentence.")
-    return clean
 
 
 def verify(folder: str | os.PathLike) -> dict:
@@ -215,21 +271,12 @@ def load_predictor(folder: str | os.PathLike) -> Predictor:
     info = verify(root)
     weights = load_file(root / WEIGHTS)
     if info["kind"] == "image":
-        from torchvision import transforms
-
-        from .models import build_architecture
+        from .models import build_architecture, eval_transform
 
         model = build_architecture(info["architecture"], num_classes=len(info["labels"]))
         model.load_state_dict(weights, strict=True)
         p = info["preprocessing"]
-        transform = transforms.Compose(
-            [
-                transforms.Resize(p["resize"], interpolation=transforms.InterpolationMode.BILINEAR),
-                transforms.CenterCrop(p["crop"]),
-                transforms.ToTensor(),
-                transforms.Normalize(mean=p["mean"], std=p["std"]),
-            ]
-        )
+        transform = eval_transform(p["resize"], p["crop"], p["mean"], p["std"])
         return Predictor(root, info, model.eval(), transform=transform)
     if info["kind"] == "text":
         from sentence_transformers import SentenceTransformer

@@ -35,6 +35,12 @@ if not os.environ.get("COURSE_PROGRESS_DIR"):
     os.environ["COURSE_PROGRESS_DIR"] = tempfile.mkdtemp(prefix="course-progress-")
     atexit.register(shutil.rmtree, os.environ["COURSE_PROGRESS_DIR"], ignore_errors=True)
 
+# Kept by hand rather than pytest-socket (0.8.1 read, with --allow-hosts=127.0.0.0/8,::1 and
+# --allow-unix-socket, it would allow the same loopback traffic: kernels, the hub, the browser, local
+# mirrors). Two differences matter here: its refusal is a RuntimeError plus a warning, where a machine
+# without network raises an OSError, so code that handles being offline (urllib's URLError in the
+# doctor, the fetch's "cannot connect") would be tested on an error learners never get; and it guards
+# only from each test's setup to its teardown, while this guard also covers collection and imports.
 _real_connect = socket.socket.connect
 
 

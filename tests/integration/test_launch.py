@@ -1,10 +1,14 @@
 """What can be tested here of the website's plumbing and the launch configuration: Binder installs
-the same tested versions as ``make lab``, the launch buttons appear exactly when the public
-repository is known, and the notebooks' execution cache that ``make test`` fills is the one the
-site's build reads. (Binder itself needs the internet, so the build there is not run.)"""
+the same tested versions as ``make lab`` and its postBuild, run here step by step, installs the
+course then fetches the notebooks' assets and stops at a failed step; the launch buttons appear
+exactly when the public repository is known, and the notebooks' execution cache that ``make test``
+fills is the one the site's build reads. (Binder itself needs the internet, so the build there is
+not run, nor postBuild's pip install: the recorded call is checked, the fetch runs for real.)"""
 
 from __future__ import annotations
 
+import json
+import os
 import runpy
 import subprocess
 import sys
@@ -40,14 +44,81 @@ def test_binder_installs_the_tested_versions_with_cpu_torch():
     assert "Would install" not in dry.stdout
 
 
-def test_binder_post_build_installs_the_course_and_its_assets():
+SHIM = """#!{python}
+import json, os, sys
+with open({log!r}, "a") as out:
+    out.write(json.dumps({{"argv": sys.argv[1:], "cwd": os.getcwd()}}) + "\\n")
+if sys.argv[1:3] == ["-m", "pip"]:
+    sys.exit(int(os.environ.get("PIP_STATUS", "0")))  # pip is not run: the install needs the network
+os.execv({python!r}, [{python!r}, *sys.argv[1:]])
+"""
+
+
+def run_post_build(tmp_path: Path, mirror: Path, pip_status: int = 0) -> tuple[subprocess.CompletedProcess, list[dict]]:
+    """binder/postBuild as repo2docker runs it (from the repository's root), with ``python`` a stand-in
+    that records each call: pip's is answered with ``pip_status``, everything else runs for real."""
+    shims, log = tmp_path / "bin", tmp_path / "calls.jsonl"
+    shims.mkdir(exist_ok=True)
+    log.unlink(missing_ok=True)
+    for name in ("python", "python3"):
+        (shims / name).write_text(SHIM.format(python=sys.executable, log=str(log)))
+        (shims / name).chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COURSE_")}
+    env.update(
+        PATH=f"{shims}{os.pathsep}{env['PATH']}",
+        PYTHONPATH=str(REPO),  # the course as the install step would leave it
+        PIP_STATUS=str(pip_status),
+        COURSE_CACHE=str(tmp_path / "cache"),
+        COURSE_MIRROR=str(mirror),  # Binder fetches from the public sources; the tests may not
+        COURSE_OFFLINE="1",
+        COURSE_BACKBONE="efficientnet_lite0",  # the mirror's backbone (Binder's default is ResNet-50)
+    )
+    done = subprocess.run([str(BINDER / "postBuild")], cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+    calls = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    return done, calls
+
+
+def option(argv: list[str], *names: str) -> str | None:
+    for i, arg in enumerate(argv):
+        for name in names:
+            if arg == name and i + 1 < len(argv):
+                return argv[i + 1]
+            if name.startswith("--") and arg.startswith(name + "="):
+                return arg.split("=", 1)[1]
+    return None
+
+
+@pytest.mark.slow
+def test_binder_post_build_installs_the_course_then_fetches_what_the_notebooks_need(tmp_path, mirror, monkeypatch):
+    done, calls = run_post_build(tmp_path, mirror)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    pip = [c for c in calls if c["argv"][:3] == ["-m", "pip", "install"]]
+    assert len(pip) == 1 and calls.index(pip[0]) == 0, calls  # the course is installed before anything runs
+    argv, cwd = pip[0]["argv"], Path(pip[0]["cwd"])
+    constraint = option(argv, "-c", "--constraint")
+    assert constraint and (cwd / constraint).resolve() == CONSTRAINTS.resolve()  # the tested versions
+    targets = [a for a in argv[3:] if not a.startswith("-") and a != constraint]
+    assert [(cwd / t).resolve() for t in targets] == [REPO.resolve()]  # the course itself, from this checkout
+    # Then the assets are fetched and verified, so that the notebooks start without a download.
+    monkeypatch.setenv("COURSE_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("COURSE_SHARED_DATA", raising=False)
+    monkeypatch.setenv("COURSE_BACKBONE", "efficientnet_lite0")
+    from course_utils import assets
+    from course_utils.doctor import needed_assets
+
+    for name in needed_assets():
+        state, where = assets.status(name)
+        assert state == "ok" and where.is_relative_to(tmp_path / "cache"), (name, state, where)
+
+
+def test_binder_post_build_stops_at_a_failed_install(tmp_path, mirror):
+    """A failed step must fail the build (Binder then shows the log) instead of launching a broken image."""
     post_build = BINDER / "postBuild"
     assert post_build.stat().st_mode & 0o111, "repo2docker runs postBuild only if it is executable"
-    text = post_build.read_text()
-    assert text.startswith("#!/usr/bin/env bash") and "set -euo pipefail" in text
-    assert "pip install --no-cache-dir -c requirements/tested.txt ." in text
-    assert "python -m course_utils fetch" in text
-    assert subprocess.run(["bash", "-n", str(post_build)]).returncode == 0
+    done, calls = run_post_build(tmp_path, mirror, pip_status=1)
+    assert done.returncode != 0
+    assert [c["argv"][:2] for c in calls] == [["-m", "pip"]]  # nothing ran after the failed install
+    assert not (tmp_path / "cache").exists()
 
 
 def test_binder_python_is_one_the_course_supports_and_ci_tests():

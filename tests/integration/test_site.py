@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import http.server
 import re
+import shlex
 import subprocess
 import sys
 import threading
@@ -38,19 +39,35 @@ ARTIFACTS = REPO / "tests" / "artifacts" / "site"
 UNRENDERED = re.compile(r"\*\*\w|\]\(|```|^#{1,6} |\$\$|\\\(|\\\[|\\(?:frac|sqrt|sum|mathbf|alpha)\b", re.MULTILINE)
 
 
-SPHINX_ARGS = ["-m", "sphinx", "-W", "--keep-going", "-c", "site", "."]
-
-
-def build(out: Path) -> subprocess.CompletedProcess:
-    """The command ``make site`` runs, warnings as errors, into ``out``."""
-    assert " ".join(SPHINX_ARGS) + " _build/html" in (REPO / "Makefile").read_text(), "make site builds differently"
-    return subprocess.run(
-        [sys.executable, *SPHINX_ARGS, str(out)],
+def make_site_commands() -> list[list[str]]:
+    """The commands ``make site`` runs, as make itself expands them: a dry run (``make -n``) with this
+    environment's interpreter and the developer set-up taken as done."""
+    dry = subprocess.run(
+        ["make", "-n", "-o", "setup-dev", "site", f"BIN={Path(sys.executable).parent}"],
         cwd=REPO,
         capture_output=True,
         text=True,
-        timeout=3600,
+        check=True,
     )
+    return [shlex.split(line) for line in dry.stdout.splitlines() if line.strip()]
+
+
+def build(out: Path) -> subprocess.CompletedProcess:
+    """Every command ``make site`` runs, in order, the Sphinx build writing into ``out`` instead of
+    _build/html; the Sphinx build's result (its output and status) is returned."""
+    commands = make_site_commands()
+    sphinx = [c for c in commands if c[1:3] == ["-m", "sphinx"]]
+    assert len(sphinx) == 1, f"make site runs no single Sphinx build: {commands}"
+    result = None
+    for command in commands:
+        if command is sphinx[0]:
+            command = [*command[:-1], str(out)]  # sphinx-build SOURCE OUTPUT: the output folder is last
+        done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=3600)
+        if command[1:3] == ["-m", "sphinx"]:
+            result = done
+        elif done.returncode != 0:
+            return done  # an earlier step failed, as make would stop there
+    return result
 
 
 @pytest.fixture(scope="module")

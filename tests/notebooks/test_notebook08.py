@@ -1,12 +1,15 @@
 """Notebook 08 on a learner's own data, not the demo: three classes, a handful of files each, and the
 clutter real folders have. Every cell must run, the saved models must carry the learner's labels,
-and the learner's files must be exactly as they were (content, size, modification time)."""
+and the learner's files must be exactly as they were (content, size, modification time). And a zip
+too large for the upload button reaches the notebook by the route it documents (the file browser)."""
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -103,3 +106,44 @@ def test_notebook_08_runs_on_a_learners_own_small_messy_data_and_leaves_it_untou
     for folder, labels in (("my-photos", ["cats", "dogs", "owls"]), ("my-texts", ["1", "3", "5"])):
         info = json.loads((cache / "models" / folder / "predictor.json").read_text())
         assert info["labels"] == labels
+
+
+def test_a_30_mb_zip_from_the_file_browser_reaches_notebook_08(tmp_path, monkeypatch):
+    """The route the notebook gives for files the upload button cannot carry (over about 10 MB): the
+    learner uploads the zip with JupyterLab's file browser, next to the notebook, and sets UPLOADED."""
+    from nbclient import NotebookClient
+
+    mirror = real_mirror()
+    if mirror is None:
+        pytest.skip("the course's asset mirror (../shared/assets) is not beside this checkout")
+    rng = np.random.default_rng(0)
+    archive = tmp_path / "my photos.zip"  # where the file browser puts it: the notebook's folder
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_STORED) as zf:  # photos do not compress
+        for i in range(24):
+            buffer = io.BytesIO()  # camera-sized noise: JPEG cannot shrink it, so the zip is large
+            Image.fromarray(rng.integers(0, 256, (1000, 1400, 3), dtype=np.uint8)).save(buffer, "JPEG", quality=95)
+            zf.writestr(f"my photos/{('cats', 'dogs')[i % 2]}/IMG_{i:04d}.jpg", buffer.getvalue())
+    size = archive.stat().st_size
+    assert size > 30 * 2**20, size  # three times what the upload button can carry
+    before = fingerprint(tmp_path)
+
+    nb = nbformat.read(NOTEBOOK, as_version=4)
+    last = next(i for i, c in enumerate(nb.cells) if "check_image_folder(IMAGE_FOLDER)" in c.source)
+    nb.cells = nb.cells[: last + 1]  # up to the data report: the route, not the training, is under test
+    chosen = next(c for c in nb.cells if c.cell_type == "code" and c.source.startswith("UPLOADED = None"))
+    chosen.source = chosen.source.replace("UPLOADED = None", f"UPLOADED = {archive.name!r}", 1)
+    cache = tmp_path / "cache"
+    for key, value in {"COURSE_CACHE": str(cache), "COURSE_MIRROR": str(mirror)}.items():
+        monkeypatch.setenv(key, value)  # the kernel inherits them
+    NotebookClient(nb, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+
+    shown = "".join(out.get("text", "") + out.get("data", {}).get("text/plain", "") for out in outputs(nb))
+    assert "FileUpload(" in shown and "HTML(value='<small>Larger than" in shown  # the way round, at the button
+    assert f"using the upload: {cache / 'uploads'}" in shown
+    assert "24 usable images in 2 classes" in shown
+    after = {name: print_ for name, print_ in fingerprint(tmp_path).items() if not name.startswith("cache")}
+    assert after == before, "the uploaded zip was changed, or something was written beside it"
+
+
+def outputs(nb) -> list[dict]:
+    return [out for cell in nb.cells if cell.cell_type == "code" for out in cell.get("outputs", [])]

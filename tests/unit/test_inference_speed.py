@@ -8,7 +8,15 @@ import pytest
 import torch
 
 from course_utils.errors import ParameterError
-from course_utils.inference_speed import Speed, cpu_features, cpu_name, measure, measure_side_by_side, size_mb
+from course_utils.inference_speed import (
+    Speed,
+    cpu_features,
+    cpu_flags,
+    cpu_name,
+    measure,
+    measure_side_by_side,
+    size_mb,
+)
 
 AMD_EPYC = "processor\t: 0\nmodel name\t: AMD EPYC\nflags\t\t: fpu sse2 avx avx2 fma\n"
 XEON_512 = "model name\t: Intel Xeon\nflags\t\t: avx2 avx512f avx512bw avx512vl\n"
@@ -106,6 +114,17 @@ def test_cpu_features_read_from_the_flags():
     assert cpu_features("no flags here") == dict.fromkeys(("avx2", "avx512", "vnni", "avx512_bf16", "amx"))
     assert cpu_name(SAPPHIRE) == "Intel Xeon Platinum"
     assert set(cpu_features()) == {"avx2", "avx512", "vnni", "avx512_bf16", "amx"}  # this machine, whatever it has
+
+
+def test_one_flag_reader_for_the_doctor_and_notebook_07(monkeypatch):
+    assert {"avx2", "fma"} <= cpu_flags(AMD_EPYC) and "avx512f" not in cpu_flags(AMD_EPYC)
+    assert cpu_flags("model name : no flags line") == set()
+    from course_utils import doctor, inference_speed
+
+    monkeypatch.setattr(inference_speed, "_cpuinfo", lambda: SAPPHIRE)
+    assert "avx512_bf16" in doctor._cpu_summary() and "no bf16 hardware" not in doctor._cpu_summary()
+    monkeypatch.setattr(inference_speed, "_cpuinfo", lambda: AMD_EPYC)
+    assert "no bf16 hardware" in doctor._cpu_summary()
 
 
 def test_openvino_telemetry_off_sends_nothing_and_writes_nothing(tmp_path):

@@ -1,5 +1,6 @@
-"""course_utils.predictor and ``python -m course_utils predict``: a saved model folder gives the same
-predictions back, is refused clearly when damaged, and never unpickles anything."""
+"""course_utils.predictor and ``python -m course_utils predict``: one input classified by a model in memory,
+and a saved model folder that gives the same predictions back, is refused clearly when damaged, and never
+unpickles anything."""
 
 from __future__ import annotations
 
@@ -13,10 +14,20 @@ import torch
 from conftest import course_cli
 from PIL import Image
 from sklearn.linear_model import LogisticRegression
+from torch import nn
+from torchvision import transforms
 
 from course_utils.errors import InputError
 from course_utils.models import build_architecture, efficientnet_lite0_transform
-from course_utils.predictor import linear_head, load_predictor, save_image_predictor, verify
+from course_utils.predictor import (
+    Prediction,
+    classify_image,
+    classify_text,
+    linear_head,
+    load_predictor,
+    save_image_predictor,
+    verify,
+)
 
 LABELS = ["ants", "bees"]
 
@@ -154,3 +165,69 @@ def test_a_saved_text_model_predicts_what_it_did_and_the_command_reads_texts(tex
     assert done.stdout.startswith(f"{prediction.label}\t") and "is empty" in done.stderr
     assert json.loads((folder / "predictor.json").read_text())["course_version"]
     assert sys.modules["course_utils"].__version__ == info["course_version"]
+
+
+# ----------------------------------------------------------------------------- one input, a model in memory
+
+
+def _photo(mode: str = "RGB", size: tuple[int, int] = (320, 240)) -> Image.Image:
+    rng = np.random.default_rng(0)
+    rgb = Image.fromarray(rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8), "RGB")
+    return rgb if mode == "RGB" else rgb.convert(mode)
+
+
+def _tiny_image_model():
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Flatten(), nn.Linear(3 * 16 * 16, 2))
+    transform = transforms.Compose([transforms.Resize((16, 16)), transforms.ToTensor()])
+    return model, transform
+
+
+def test_classify_image_returns_probabilities_for_the_labels(tmp_path):
+    model, transform = _tiny_image_model()
+    cmyk = tmp_path / "cmyk.jpg"
+    _photo("CMYK").save(cmyk)
+    prediction = classify_image(model, transform, ["ants", "bees"], cmyk)
+    assert isinstance(prediction, Prediction) and prediction.label in ("ants", "bees")
+    assert abs(sum(prediction.probabilities) - 1) < 1e-5
+    assert "%" in repr(prediction) and "0x" not in repr(prediction) and "<table>" in prediction._repr_html_()
+    with pytest.raises(InputError, match="2 outputs but 3 labels"):
+        classify_image(model, transform, ["a", "b", "c"], cmyk)
+
+
+class _WordTokenizer:
+    """Enough of a Hugging Face tokenizer for classify_text: one id per word, CLS and SEP added."""
+
+    model_max_length = 8
+
+    def __call__(self, text, truncation=False, max_length=None, return_tensors=None, verbose=True):
+        ids = [1] + [2 + len(word) % 5 for word in text.split()] + [3]
+        if truncation and max_length:
+            ids = ids[: max_length - 1] + [3]
+        if return_tensors == "pt":
+            return {"input_ids": torch.tensor([ids]), "attention_mask": torch.ones(1, len(ids), dtype=torch.long)}
+        return {"input_ids": ids}
+
+
+class _BagModel(nn.Module):
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.embed, self.head = nn.EmbeddingBag(8, 4), nn.Linear(4, 2)
+
+    def forward(self, input_ids, attention_mask):
+        class Out:
+            logits = self.head(self.embed(input_ids))
+
+        return Out
+
+
+def test_classify_text_handles_empty_long_and_wrong_kinds_of_input():
+    model, tokenizer = _BagModel(), _WordTokenizer()
+    prediction = classify_text(model, tokenizer, ["negative", "positive"], "  a warm and   funny film ")
+    assert prediction.label in ("negative", "positive") and not prediction.notes
+    long = classify_text(model, tokenizer, ["negative", "positive"], "word " * 40)
+    assert long.notes == ("only the first 8 of its 42 tokens were read",)
+    for bad, words in (("", "is empty"), (" \n\t ", "is empty"), (None, "Expected a sentence"), (["a"], "a str")):
+        with pytest.raises(InputError, match=words):
+            classify_text(model, tokenizer, ["negative", "positive"], bad)

@@ -1,12 +1,10 @@
-"""course_utils.own_data on real files a learner might have: good photos in every common mode, and
+"""course_utils.data_report on real files a learner might have: good photos in every common mode, and
 the bad inputs that must give one clear sentence (an InputError) or a line in the report, never a
 library traceback; the learner's files are never changed."""
 
 from __future__ import annotations
 
 import hashlib
-import io
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +12,8 @@ import pytest
 from conftest import snapshot as stat_snapshot
 from PIL import Image
 
+from course_utils.data_report import ADVISED_PER_CLASS, MAX_CSV_BYTES, check_image_folder, check_text_csv
 from course_utils.errors import InputError
-from course_utils.own_data import ADVISED_PER_CLASS, check_image_folder, check_text_csv, unpack_upload
 
 
 def photo(path: Path, mode: str = "RGB", size: tuple[int, int] = (64, 48), seed: int = 0, **save) -> Path:
@@ -205,43 +203,13 @@ def test_other_column_names_and_a_folder_instead_of_a_file(learner):
         check_text_csv(mine / "folder")
 
 
-# ----------------------------------------------------------------------------- uploads
-
-
-def zipped(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in files.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
-def test_an_uploaded_zip_of_a_folder_unpacks_into_the_cache_once(tmp_path):
-    jpg = io.BytesIO()
-    Image.new("RGB", (8, 8)).save(jpg, "JPEG")
-    data = zipped({f"photos/{c}/{i}.jpg": jpg.getvalue() for c in ("ants", "bees") for i in range(2)})
-    first = unpack_upload("photos.zip", memoryview(data), cache=tmp_path)
-    assert first.name == "photos" and sorted(p.name for p in first.iterdir()) == ["ants", "bees"]
-    assert first.is_relative_to(tmp_path / "uploads")
-    assert unpack_upload("photos.zip", data, cache=tmp_path) == first  # the same upload: the same folder
-
-
-@pytest.mark.parametrize(
-    ("name", "data", "message"),
-    [
-        ("evil.zip", zipped({"../outside.txt": b"x"}), "points outside the zip"),
-        ("evil.zip", zipped({"/etc/passwd": b"x"}), "points outside the zip"),
-        ("broken.zip", b"PK\x03\x04 not really", "not a valid zip file"),
-        ("photo.jpg", b"\xff\xd8", "neither a .zip"),
-        ("empty.zip", b"", "is empty"),
-    ],
-)
-def test_a_bad_upload_is_refused_in_one_sentence(tmp_path, name, data, message):
-    with pytest.raises(InputError, match=message):
-        unpack_upload(name, data, cache=tmp_path)
-    assert not (tmp_path.parent / "outside.txt").exists()
-
-
-def test_an_uploaded_csv_is_stored_as_it_came(tmp_path):
-    path = unpack_upload("reviews.csv", b"text,label\n", cache=tmp_path)
-    assert path.read_bytes() == b"text,label\n" and path.name == "reviews.csv"
+def test_a_csv_larger_than_the_cap_is_refused_before_it_is_read(learner):
+    mine, _ = learner
+    path = csv(mine, "text,label\n")
+    with open(path, "ab") as out:  # a real file just over the cap: rows of text, as an export would be
+        row = b'"a long review of a film that goes on and on",pos\n'
+        out.write(row * (MAX_CSV_BYTES // len(row) + 1))
+    freeze(learner)
+    with pytest.raises(InputError) as caught:
+        check_text_csv(path)
+    assert f"more than the {MAX_CSV_BYTES // 2**20} MiB" in str(caught.value) and "\n" not in str(caught.value)

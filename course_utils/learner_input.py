@@ -1,23 +1,20 @@
-"""A learner's own photos and sentences, read safely and classified.
+"""One photo or one sentence from a learner, read safely.
 
-Whatever a learner uploads or types, the result is a prediction or one sentence saying what is
-wrong with the input and what to do: never a traceback from inside Pillow or a tokenizer. The
-learner's files are only read.
+Whatever a learner uploads, types or keeps in a folder, the result is an upright RGB image or a
+clean sentence, or one sentence saying what is wrong with the input and what to do: never a
+traceback from inside Pillow. The learner's files are only read. The data report, the
+predictor and the notebooks all read learners' photos and sentences through here.
 """
 
 from __future__ import annotations
 
-import html
 import io
 import os
 import warnings
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import InputError
@@ -25,40 +22,6 @@ from .errors import InputError
 MAX_SIDE = 1024  # larger photos are shrunk on reading: the models look at 224 to 256 pixels
 MAX_PIXELS = Image.MAX_IMAGE_PIXELS or 89_478_485  # Pillow's own decompression-bomb limit
 MAX_FILE_BYTES = 50 * 2**20
-
-
-@dataclass(frozen=True)
-class Prediction:
-    """Class probabilities for one input, best first when shown."""
-
-    labels: Sequence[str]
-    probabilities: Sequence[float]
-    notes: tuple[str, ...] = field(default=())
-
-    @property
-    def label(self) -> str:
-        return self.labels[int(np.argmax(self.probabilities))]
-
-    @property
-    def probability(self) -> float:
-        return float(max(self.probabilities))
-
-    def ranked(self) -> list[tuple[str, float]]:
-        return sorted(zip(self.labels, map(float, self.probabilities), strict=True), key=lambda lp: -lp[1])
-
-    def __repr__(self) -> str:
-        others = ", ".join(f"{label} {p:.1%}" for label, p in self.ranked()[1:])
-        text = f"{self.label} ({self.probability:.1%})" + (f"; {others}" if others else "")
-        return "\n".join([text, *self.notes])
-
-    def _repr_html_(self) -> str:
-        rows = "".join(
-            f"<tr><td>{html.escape(label)}</td><td style='width:220px'><div style='background:#4c72b0;"
-            f"height:12px;width:{p * 200:.0f}px'></div></td><td>{p:.1%}</td></tr>"
-            for label, p in self.ranked()
-        )
-        notes = "".join(f"<div style='color:#666'>{html.escape(n)}</div>" for n in self.notes)
-        return f"<b>{html.escape(self.label)}</b><table>{rows}</table>{notes}"
 
 
 def _shown(path: Any) -> str:
@@ -75,21 +38,31 @@ def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]  # str.capitalize() would lower-case the rest of a file name
 
 
+def given_path(path: str | os.PathLike, noun: str, blank: str) -> Path:
+    """A path a learner typed, ``~`` expanded, that names something; else one sentence: ``blank`` when
+    nothing was typed, "There is no <noun> ..." (with the folder a relative path starts from) when missing."""
+    if not str(path).strip():
+        raise InputError(blank)
+    found = Path(path).expanduser()
+    try:  # a name too long or a folder the kernel may not read raise OSError, not just "missing"
+        exists = found.exists()
+    except OSError as exc:
+        raise InputError(f"'{_shown(found)}' could not be opened ({exc.strerror or exc}).") from None
+    if not exists:
+        where = "" if found.is_absolute() else f" (a relative path starts from {Path.cwd()})"
+        raise InputError(f"There is no {noun} '{_shown(found)}': check the path{where}.")
+    return found
+
+
 def _read_bytes(source: str | os.PathLike | bytes | bytearray | memoryview) -> bytes:
     if isinstance(source, bytes | bytearray | memoryview):
         data = bytes(source)
     elif isinstance(source, str | os.PathLike):
-        path = Path(source).expanduser()
-        if not str(source).strip():
-            raise InputError("No image given: upload a photo or type the path of an image file.")
-        try:  # a name too long or a folder the kernel may not read raise OSError, not just "missing"
-            exists, is_dir = path.exists(), path.is_dir()
-            size = path.stat().st_size if exists else 0
+        path = given_path(source, "file", "No image given: upload a photo or type the path of an image file.")
+        try:
+            is_dir, size = path.is_dir(), path.stat().st_size
         except OSError as exc:
             raise InputError(f"'{_shown(path)}' could not be opened ({exc.strerror or exc}).") from None
-        if not exists:
-            where = "" if path.is_absolute() else f" (a relative path starts from {Path.cwd()})"
-            raise InputError(f"There is no file '{_shown(path)}': check the path{where}.")
         if is_dir:
             raise InputError(f"'{_shown(path)}' is a folder: give the path of one image file inside it.")
         if size > MAX_FILE_BYTES:
@@ -160,31 +133,19 @@ def read_image(source: str | os.PathLike | bytes | bytearray | memoryview, max_s
     return image
 
 
-def classify_image(
-    model: torch.nn.Module, transform: Callable, labels: Sequence[str], source: Any, max_side: int = MAX_SIDE
-) -> Prediction:
-    """Read ``source`` (a path or the bytes of an upload) and return the model's class probabilities."""
-    image = read_image(source, max_side=max_side)
-    model.eval()
-    with torch.inference_mode():
-        probabilities = model(transform(image).unsqueeze(0)).softmax(1)[0]
-    if len(probabilities) != len(labels):
-        raise InputError(f"The model has {len(probabilities)} outputs but {len(labels)} labels were given.")
-    return Prediction(list(labels), probabilities.tolist(), (f"read as a {image.width} x {image.height} RGB image",))
+def clean_text(value: str) -> str:
+    """The text with every run of spaces, tabs and line breaks as one space, and none at either end."""
+    return " ".join(value.split())
 
 
-def classify_text(model: torch.nn.Module, tokenizer: Any, labels: Sequence[str], text: Any) -> Prediction:
-    """The model's class probabilities for one sentence; empty input is refused, long input truncated and said so."""
-    if not isinstance(text, str):
-        raise InputError(f"Expected a sentence as text (a str), got {type(text).__name__}.")
-    clean = " ".join(text.split())
+EMPTY_TEXT = "The text is empty: type a sentence, for example a line from a film review."
+
+
+def read_text(value: Any, empty: str = EMPTY_TEXT) -> str:
+    """One sentence, cleaned; ``empty`` is the sentence shown when nothing is left of it."""
+    if not isinstance(value, str):
+        raise InputError(f"Expected a sentence as text (a str), got {type(value).__name__}.")
+    clean = clean_text(value)
     if not clean:
-        raise InputError("The text is empty: type a sentence, for example a line from a film review.")
-    limit = min(getattr(tokenizer, "model_max_length", 512) or 512, 512)
-    n_tokens = len(tokenizer(clean, verbose=False)["input_ids"])
-    batch = tokenizer(clean, truncation=True, max_length=limit, return_tensors="pt")
-    model.eval()
-    with torch.inference_mode():
-        probabilities = model(**batch).logits.softmax(-1)[0]
-    notes = (f"only the first {limit} of its {n_tokens} tokens were read",) if n_tokens > limit else ()
-    return Prediction(list(labels), probabilities.tolist(), notes)
+        raise InputError(empty)
+    return clean

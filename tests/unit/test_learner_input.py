@@ -1,5 +1,5 @@
-"""course_utils.own_input and the ClassifyBox widget, on real files: good photos in every common mode,
-and bad input that must give one clear sentence (an InputError), never a library traceback."""
+"""course_utils.learner_input on real files: good photos in every common mode, and bad input that must
+give one clear sentence (an InputError), never a library traceback; sentences cleaned the same way everywhere."""
 
 from __future__ import annotations
 
@@ -7,14 +7,10 @@ import io
 
 import numpy as np
 import pytest
-import torch
 from PIL import Image
-from torch import nn
-from torchvision import transforms
 
-from course_utils.errors import CourseError, InputError
-from course_utils.own_input import MAX_SIDE, Prediction, classify_image, classify_text, read_image
-from course_utils.widgets import ClassifyBox
+from course_utils.errors import InputError
+from course_utils.learner_input import MAX_SIDE, clean_text, read_image, read_text
 
 
 def _photo(mode: str = "RGB", size: tuple[int, int] = (320, 240)) -> Image.Image:
@@ -110,7 +106,7 @@ def test_bad_input_raises_one_clear_sentence_naming_the_problem(tmp_path):
 
 
 def test_too_many_pixels_is_refused_before_decoding(tmp_path, monkeypatch):
-    import course_utils.own_input as own
+    import course_utils.learner_input as own
 
     monkeypatch.setattr(own, "MAX_PIXELS", 10_000)
     with pytest.raises(InputError, match="more than the 10,000 this course reads"):
@@ -124,95 +120,11 @@ def test_the_learners_files_are_only_read(good_files):
     assert before == {name: (path.read_bytes(), path.stat().st_mtime_ns) for name, path in good_files.items()}
 
 
-def _tiny_image_model():
-    torch.manual_seed(0)
-    model = nn.Sequential(nn.Flatten(), nn.Linear(3 * 16 * 16, 2))
-    transform = transforms.Compose([transforms.Resize((16, 16)), transforms.ToTensor()])
-    return model, transform
-
-
-def test_classify_image_returns_probabilities_for_the_labels(good_files):
-    model, transform = _tiny_image_model()
-    prediction = classify_image(model, transform, ["ants", "bees"], good_files["cmyk.jpg"])
-    assert isinstance(prediction, Prediction) and prediction.label in ("ants", "bees")
-    assert abs(sum(prediction.probabilities) - 1) < 1e-5
-    assert "%" in repr(prediction) and "0x" not in repr(prediction) and "<table>" in prediction._repr_html_()
-    with pytest.raises(InputError, match="2 outputs but 3 labels"):
-        classify_image(model, transform, ["a", "b", "c"], good_files["rgb.jpg"])
-
-
-class _WordTokenizer:
-    """Enough of a Hugging Face tokenizer for classify_text: one id per word, CLS and SEP added."""
-
-    model_max_length = 8
-
-    def __call__(self, text, truncation=False, max_length=None, return_tensors=None, verbose=True):
-        ids = [1] + [2 + len(word) % 5 for word in text.split()] + [3]
-        if truncation and max_length:
-            ids = ids[: max_length - 1] + [3]
-        if return_tensors == "pt":
-            return {"input_ids": torch.tensor([ids]), "attention_mask": torch.ones(1, len(ids), dtype=torch.long)}
-        return {"input_ids": ids}
-
-
-class _BagModel(nn.Module):
-    def __init__(self):
-        super().__init__()
-        torch.manual_seed(0)
-        self.embed, self.head = nn.EmbeddingBag(8, 4), nn.Linear(4, 2)
-
-    def forward(self, input_ids, attention_mask):
-        class Out:
-            logits = self.head(self.embed(input_ids))
-
-        return Out
-
-
-def test_classify_text_handles_empty_long_and_wrong_kinds_of_input():
-    model, tokenizer = _BagModel(), _WordTokenizer()
-    prediction = classify_text(model, tokenizer, ["negative", "positive"], "  a warm and   funny film ")
-    assert prediction.label in ("negative", "positive") and not prediction.notes
-    long = classify_text(model, tokenizer, ["negative", "positive"], "word " * 40)
-    assert long.notes == ("only the first 8 of its 42 tokens were read",)
+def test_a_sentence_is_cleaned_and_an_empty_one_refused_in_one_sentence():
+    assert clean_text("  a warm\tand \n funny   film ") == "a warm and funny film"
+    assert read_text(" fine\nfilm ") == "fine film"
     for bad, words in (("", "is empty"), (" \n\t ", "is empty"), (None, "Expected a sentence"), (["a"], "a str")):
         with pytest.raises(InputError, match=words):
-            classify_text(model, tokenizer, ["negative", "positive"], bad)
-
-
-def test_classify_box_shows_a_prediction_or_the_problem_and_keeps_working(tmp_path, good_files):
-    model, transform = _tiny_image_model()
-    box = ClassifyBox(lambda source: classify_image(model, transform, ["ants", "bees"], source), kind="image")
-    assert "<table>" in box.submit(good_files["rgba.png"])
-    shown = box.submit(tmp_path / "no such photo.jpg")
-    assert "There is no file" in shown and "Traceback" not in shown
-    assert "<table>" in box.submit(good_files["16bit.png"].read_bytes())  # still works after a bad input
-    bundle = box._repr_mimebundle_()
-    assert "0x" not in bundle["text/plain"] and "upload a photo" in bundle["text/plain"]
-
-
-def test_classify_box_reacts_to_an_upload_and_a_typed_path(good_files, tmp_path):
-    pytest.importorskip("ipywidgets")
-    model, transform = _tiny_image_model()
-    box = ClassifyBox(lambda source: classify_image(model, transform, ["ants", "bees"], source), kind="image")
-    box.widget  # noqa: B018  (builds the live controls)
-    content = good_files["grey.png"].read_bytes()
-    upload = {"name": "grey.png", "type": "image/png", "size": len(content), "content": memoryview(content)}
-    box._on_upload({"new": (upload,)})
-    assert "<table>" in box.view.value
-    box.path.value = str(tmp_path / "missing.jpg")
-    assert "There is no file" in box.view.value
-
-
-def test_classify_box_for_text_uses_its_button():
-    pytest.importorskip("ipywidgets")
-    model, tokenizer = _BagModel(), _WordTokenizer()
-    box = ClassifyBox(lambda text: classify_text(model, tokenizer, ["negative", "positive"], text), kind="text")
-    box.widget  # noqa: B018
-    box.text.value = ""
-    box.button.click()
-    assert "is empty" in box.view.value
-    box.text.value = "a fine film"
-    box.button.click()
-    assert "<table>" in box.view.value
-    with pytest.raises(CourseError):
-        ClassifyBox(print, kind="video")
+            read_text(bad)
+    with pytest.raises(InputError, match="One of the texts"):
+        read_text("  ", empty="One of the texts is empty: give a sentence.")

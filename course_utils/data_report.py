@@ -1,8 +1,8 @@
-"""A learner's own dataset, checked before anything is trained on it.
+"""A learner's own dataset, checked before anything is trained on it: the data report.
 
 Two layouts: a folder of images with one sub-folder per class (torchvision's ``ImageFolder``
-layout), or a CSV file with a text column and a label column. Everything is only read; an upload
-is unpacked into a fresh folder under the course cache.
+layout), or a CSV file with a text column and a label column. Everything is only read (uploads
+are unpacked by uploads.py, the demo data made by demo_data.py).
 
 What would make training impossible (no classes, one class, a class with a single example, a
 missing column, text that is not UTF-8) raises :class:`InputError` with one sentence and the fix.
@@ -12,12 +12,10 @@ listed in the report, with advice on what to add.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import io
 import os
 import statistics
-import zipfile
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,15 +27,17 @@ from PIL import Image
 
 from .assets import sha256_file
 from .errors import InputError
-from .own_input import read_image
+from .learner_input import clean_text, given_path, read_image
 
 # torchvision's ImageFolder reads these; so do we.
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
 MIN_PER_CLASS = 2  # a stratified held-out split needs one example to train on and one to test
 ADVISED_PER_CLASS = 20  # below this a test set holds a handful per class: the advice says so
 LONG_TEXT_WORDS = 200  # MiniLM reads 256 word pieces; longer texts are cut
-UPLOAD_LIMIT_BYTES = 2 * 2**30  # unpacked size of an uploaded zip
-UPLOAD_LIMIT_FILES = 100_000
+# The whole file is read at once: bytes, decoded text and the table peak at about 8 times its size
+# (a 10 MiB file of short reviews: 77 MiB, by tracemalloc), and notebook 08 already peaks at 1.8 GiB of
+# a hub's 2 GiB. 20 MiB (over 100,000 short texts) keeps the check near 160 MiB; more wants a sample.
+MAX_CSV_BYTES = 20 * 2**20
 
 
 @dataclass
@@ -92,12 +92,7 @@ class DataReport:
 
 
 def _folder(path: str | os.PathLike) -> Path:
-    folder = Path(path).expanduser()
-    if not str(path).strip():
-        raise InputError("No folder given: pass the path of your image folder.")
-    if not folder.exists():
-        where = "" if folder.is_absolute() else f" (a relative path starts from {Path.cwd()})"
-        raise InputError(f"There is no folder '{folder}': check the path{where}.")
+    folder = given_path(path, "folder", "No folder given: pass the path of your image folder.")
     if not folder.is_dir():
         raise InputError(f"'{folder}' is a file, not a folder: give the folder that holds one sub-folder per class.")
     return folder
@@ -236,6 +231,12 @@ def check_text_csv(
     if not file.is_file():
         what = "a folder" if file.is_dir() else "not there"
         raise InputError(f"'{file}' is {what}: give the path of a CSV file.")
+    size = file.stat().st_size
+    if size > MAX_CSV_BYTES:
+        raise InputError(
+            f"'{file.name}' is {size / 2**20:.0f} MiB, more than the {MAX_CSV_BYTES // 2**20} MiB this notebook reads: "
+            "use a sample of its rows (e.g. pandas' read_csv(...).sample(20000) saved as a new file)."
+        )
     data = file.read_bytes()
     if not data.strip():
         raise InputError(f"'{file}' is empty: it needs a header line and one line per example.")
@@ -267,7 +268,7 @@ def check_text_csv(
     rows: list[tuple[str, str, int]] = []
     found: set[str] = set()
     for number, (value, label) in enumerate(zip(table[text_column], table[label_column], strict=True), start=2):
-        clean, label = " ".join(str(value).split()), str(label).strip()
+        clean, label = clean_text(str(value)), str(label).strip()
         if not clean:
             report.skipped.append((f"row {number}", "empty text"))
         elif not label:
@@ -305,112 +306,3 @@ def check_text_csv(
         if long:
             report.notes.append(f"{long} text(s) longer than {LONG_TEXT_WORDS} words: the encoder reads their start")
     return _check_classes(report, drop_classes, found, "texts")
-
-
-# --------------------------------------------------------------------------- uploads
-
-
-def unpack_upload(name: str, content: bytes | memoryview, cache: Path | None = None) -> Path:
-    """Store an upload (a zip of class folders, or a CSV file) in a fresh folder under the course cache
-    and return the image folder or the CSV file's path. The same upload twice lands in the same place."""
-    from .assets import cache_dir
-
-    data = bytes(content)
-    if not data:
-        raise InputError(f"The upload '{name}' is empty (0 bytes): choose the file again.")
-    digest = hashlib.sha256(data).hexdigest()[:12]
-    base = (cache or cache_dir()) / "uploads" / f"{Path(name).stem[:40]}-{digest}"
-    suffix = Path(name).suffix.lower()
-    if suffix == ".csv":
-        target = base / Path(name).name
-        if not target.exists():
-            base.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-        return target
-    if suffix != ".zip":
-        raise InputError(f"'{name}' is neither a .zip of class folders nor a .csv file: upload one of those.")
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise InputError(f"'{name}' is not a valid zip file: zip the folder again and upload it.") from None
-    members = [m for m in archive.infolist() if not m.is_dir() and not m.filename.startswith("__MACOSX/")]
-    if len(members) > UPLOAD_LIMIT_FILES or sum(m.file_size for m in members) > UPLOAD_LIMIT_BYTES:
-        raise InputError(
-            f"'{name}' unpacks to more than {UPLOAD_LIMIT_FILES:,} files or {UPLOAD_LIMIT_BYTES // 2**30} GiB: "
-            "upload a smaller sample, or copy the folder to the machine and give its path."
-        )
-    for member in members:
-        parts = Path(member.filename).parts
-        if member.filename.startswith(("/", "\\")) or ".." in parts or (parts and ":" in parts[0]):
-            raise InputError(f"'{name}' contains the path '{member.filename}', which points outside the zip: refused.")
-    if not base.exists():
-        partial = base.with_name(base.name + ".partial")
-        partial.mkdir(parents=True, exist_ok=True)
-        for member in members:
-            archive.extract(member, partial)
-        partial.rename(base)
-    # A zip of a folder holds that one folder: its sub-folders are the classes.
-    tops = [p for p in base.iterdir() if not p.name.startswith(".")]
-    return tops[0] if len(tops) == 1 and tops[0].is_dir() and any(p.is_dir() for p in tops[0].iterdir()) else base
-
-
-# --------------------------------------------------------------------------- demo data (CI and first runs)
-
-
-def _fresh(target: Path, build) -> Path:
-    """Build ``target`` once, in a side folder renamed into place: never half-written."""
-    if target.exists():
-        return target
-    partial = target.with_name(target.name + ".partial")
-    if partial.exists():
-        import shutil
-
-        shutil.rmtree(partial) if partial.is_dir() else partial.unlink()
-    build(partial)
-    partial.rename(target)
-    return target
-
-
-def demo_image_folder(per_class: int = 60, seed: int = 0, cache: Path | None = None) -> Path:
-    """A photo folder laid out as a learner's would be, made from real hymenoptera photos (ants and
-    bees, ``per_class`` of each from the training split): ``<cache>/demo/my-photos/<class>/``. Like
-    many real folders it also holds one photo saved twice and a notes file."""
-    import random
-    import shutil
-
-    from . import assets
-    from .assets import cache_dir
-
-    source = assets.fetch("hymenoptera") / "train"
-
-    def build(folder: Path) -> None:
-        rng = random.Random(seed)
-        for name in ("ants", "bees"):
-            photos = sorted((source / name).glob("*.jpg"))
-            (folder / name).mkdir(parents=True)
-            for photo in rng.sample(photos, per_class):
-                shutil.copyfile(photo, folder / name / photo.name)
-        first = sorted((folder / "bees").iterdir())[0]
-        shutil.copyfile(first, folder / "bees" / f"copy of {first.name}")
-        (folder / "notes.txt").write_text("Ants and bees from the hymenoptera photos.\n")
-
-    return _fresh((cache or cache_dir()) / "demo" / f"my-photos-{per_class}-{seed}", build)
-
-
-def demo_text_csv(per_class: int = 200, seed: int = 0, cache: Path | None = None) -> Path:
-    """A CSV file as a learner might export it, made from real SST-2 movie-review sentences (the dev
-    split, ``per_class`` of each sentiment): columns ``review`` and ``sentiment``. Like many real
-    exports it also holds one review twice and an empty line."""
-    from .assets import cache_dir
-    from .data import SST2_LABELS, balanced_sample, load_sst2
-
-    def build(file: Path) -> None:
-        rows = balanced_sample(load_sst2("dev"), per_class, seed)
-        table = pd.DataFrame({"review": rows["sentence"], "sentiment": [SST2_LABELS[y] for y in rows["label"]]})
-        table = pd.concat([table, table.iloc[:1]], ignore_index=True)
-        text = table.to_csv(index=False)
-        lines = text.splitlines(keepends=True)
-        file.parent.mkdir(parents=True, exist_ok=True)
-        file.write_text("".join(lines[: len(lines) // 2]) + "\n" + "".join(lines[len(lines) // 2 :]))
-
-    return _fresh((cache or cache_dir()) / "demo" / f"my-reviews-{per_class}-{seed}.csv", build)
