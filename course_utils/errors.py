@@ -37,5 +37,9 @@ class CacheNotWritableError(AssetError):
     """The cache folder cannot be created or written to."""
 
 
+class NotEnoughSpaceError(AssetError):
+    """The disk has too little free space to make a copy of an asset."""
+
+
 class InputError(CourseError, ValueError):
     """A learner's own input (a photo, a sentence, a path) cannot be used as it is; the message says why."""

