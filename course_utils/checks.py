@@ -241,6 +241,27 @@ def whole_number_in(answer: Any, low: int, high: int, what: str) -> bool:
     return True
 
 
+def near_smallest(n: int, measure: Callable[[int, int], float], seeds: Sequence[int], level: float, what: str) -> bool:
+    """Whether ``n`` reaches ``level`` on every seed (``measure(seed, n)``) and half of it falls short on one: an
+    answer near the smallest that works, not any large one. Stops measuring at a seed's first shortfall."""
+
+    def reached(size: int) -> bool:
+        scores = []
+        for seed in seeds:
+            scores.append(measure(seed, size))
+            if scores[-1] < level:
+                break
+        print(f"{what} {size}: " + ", ".join(f"{s:.3f}" for s in scores) + f" on seeds {list(seeds)[: len(scores)]}")
+        return len(scores) == len(seeds) and min(scores) >= level
+
+    if not reached(n):
+        return False
+    if n // 2 >= 1 and reached(n // 2):
+        print(f"half of it, {n // 2}, is enough too: look for a smaller number")
+        return False
+    return True
+
+
 def one_of(*accepted: str) -> Checker:
     """A text answer, compared case- and space-insensitively."""
     normal = {a.strip().lower() for a in accepted}

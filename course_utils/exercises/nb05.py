@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from ..checks import close_to, register, whole_number_in
+from ..checks import close_to, near_smallest, register, whole_number_in
 
 register(
     "05.gain",
@@ -69,17 +69,6 @@ def _valid_new_source(answer: Any) -> bool:
 REHEARSAL_LEVEL, REHEARSAL_SEEDS, SOURCE_TRAINING = 0.85, (0, 1, 2), 800
 
 
-def _holds(forgetting, store_size: int) -> list[float]:
-    """Source accuracy after fine-tuning with ``store_size`` rehearsed examples, seed by seed, stopping at the first
-    seed below REHEARSAL_LEVEL."""
-    found = []
-    for seed in REHEARSAL_SEEDS:
-        found.append(forgetting(seed, rehearse=True, store_size=store_size)["source acc after"])
-        if found[-1] < REHEARSAL_LEVEL:
-            break
-    return found
-
-
 def _rehearsal_keeps_source(answer: tuple) -> bool:
     """``(store_size, forgetting)``: a store of that many source examples keeps the source accuracy after
     fine-tuning at 0.85 or more on seeds 0, 1 and 2, and a store half its size does not on at
@@ -87,17 +76,11 @@ def _rehearsal_keeps_source(answer: tuple) -> bool:
     store_size, forgetting = answer
     if not whole_number_in(store_size, 1, SOURCE_TRAINING, "the store size"):
         return False
-    after = _holds(forgetting, int(store_size))
-    print(f"a store of {store_size}: source accuracy after fine-tuning " + ", ".join(f"{a:.3f}" for a in after))
-    if len(after) < len(REHEARSAL_SEEDS) or min(after) < REHEARSAL_LEVEL:
-        return False
-    if store_size // 2 >= 1:
-        half = _holds(forgetting, int(store_size) // 2)
-        print(f"half of it, {store_size // 2}: " + ", ".join(f"{a:.3f}" for a in half))
-        if min(half) >= REHEARSAL_LEVEL and len(half) == len(REHEARSAL_SEEDS):
-            print("half that store is enough too: look for a smaller one")
-            return False
-    return True
+
+    def source_after(seed: int, size: int) -> float:
+        return forgetting(seed, rehearse=True, store_size=size)["source acc after"]
+
+    return near_smallest(int(store_size), source_after, REHEARSAL_SEEDS, REHEARSAL_LEVEL, "source accuracy, store of")
 
 
 register(

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..checks import close_to, register, whole_number_in
+from ..checks import close_to, near_smallest, register, whole_number_in
 
 register(
     "06.proxy_a",
@@ -66,16 +66,6 @@ register(
 LABELS_GAIN, LABELS_SEEDS, LABELS_POOL = 0.02, (0, 1, 2), 50
 
 
-def _gain_holds(label_gain, n: int) -> list[float]:
-    """The gain of ``n`` labels seed by seed, stopping at the first seed below LABELS_GAIN."""
-    found = []
-    for seed in LABELS_SEEDS:
-        found.append(label_gain(seed, n))
-        if found[-1] < LABELS_GAIN:
-            break
-    return found
-
-
 def _labels_beat_source(answer: tuple) -> bool:
     """``(n, label_gain)``: ``n`` labelled tweets added to the reviews gain 0.02 or more over source only on
     seeds 0, 1 and 2, as ``label_gain(seed, n)`` measures it, and half as many do not on at least one seed:
@@ -83,17 +73,7 @@ def _labels_beat_source(answer: tuple) -> bool:
     n, label_gain = answer
     if not whole_number_in(n, 1, LABELS_POOL, "the number of labelled tweets"):
         return False
-    gains = _gain_holds(label_gain, int(n))
-    print(f"gain of {n} labelled tweets over source only: " + ", ".join(f"{g:+.3f}" for g in gains))
-    if len(gains) < len(LABELS_SEEDS) or min(gains) < LABELS_GAIN:
-        return False
-    if n // 2 >= 1:
-        half = _gain_holds(label_gain, int(n) // 2)
-        print(f"half as many, {n // 2}: " + ", ".join(f"{g:+.3f}" for g in half))
-        if len(half) == len(LABELS_SEEDS) and min(half) >= LABELS_GAIN:
-            print("half as many labels pay too: look for a smaller number")
-            return False
-    return True
+    return near_smallest(int(n), label_gain, LABELS_SEEDS, LABELS_GAIN, "gain over source only, labels:")
 
 
 register(
