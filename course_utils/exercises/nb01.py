@@ -18,7 +18,8 @@ def _loads_shuffled_full_batches(make_loader: Callable) -> bool:
     """On a dataset of the checker's own (its size drawn each call): ``make_loader(dataset, batch_size)``
     gives only full batches, each sample at most once per epoch, a new order every epoch."""
     rng = random.Random()  # a new size and batch size at each call: no answer can be written for one case
-    size, batch_size = rng.randrange(90, 200), rng.choice((8, 16, 32))
+    batch_size = rng.choice((8, 16, 32))
+    size = batch_size * rng.randrange(4, 13) + rng.randrange(1, batch_size)  # always a short batch to drop
     dataset = TensorDataset(torch.arange(size))
     loader = make_loader(dataset, batch_size)
     epochs = [[i for (batch,) in loader for i in batch.tolist()] for _ in range(2)]

@@ -123,3 +123,8 @@ def test_the_loader_checker_draws_a_new_case_each_call():
 
 def test_the_step_budget_is_measured_reproducibly():
     assert nb01.step_budget_accuracy(256, 1e-2, 0) == nb01.step_budget_accuracy(256, 1e-2, 0)
+
+
+def test_a_loader_that_keeps_the_short_batch_is_refused_whatever_size_is_drawn():
+    keeps_short_batch = CASES["01.loader"].wrong["reused: section 3's train_loader settings (short batch kept)"]()
+    assert all(checks.check("01.loader", keeps_short_batch).status == "wrong" for _ in range(30))
