@@ -26,24 +26,30 @@ _DRAWS = itertools.count(1000)  # bodies the notebook never trained: their gains
 
 
 def _measures_frozen_gain(answer: tuple) -> bool:
-    """``(frozen_gain, few_labels, features, (X_test, y_test), scratch_acc)``: on two bodies with random weights
-    built at check time (so their gains appear in no table of the notebook) and two of the seeds, the learner's
-    ``frozen_gain(body, seed)`` equals a logistic regression's test accuracy on the body's features of that seed's
-    30 labels minus the scratch accuracy of that seed (to 0.02)."""
+    """``(frozen_gain, few_labels, features, (X_test, y_test), scratch_acc)``: on bodies built at check time (one
+    with random weights, one whose features are all zero: their gains appear in no table of the notebook, and they
+    differ by tens of points) and two of the seeds, the learner's ``frozen_gain(body, seed)`` equals a logistic
+    regression's test accuracy on the body's features of that seed's 30 labels minus the scratch accuracy of that
+    seed (to 0.02)."""
     from sklearn.linear_model import LogisticRegression
     from torch import nn
 
     frozen_gain, few_labels, features, (X_test, y_test), scratch_acc = answer
     seeds = list(scratch_acc.index) if hasattr(scratch_acc, "index") else sorted(scratch_acc)
-    for seed in seeds[:2]:
+    for seed, dead in zip(seeds[:2], (False, True), strict=False):
         with torch.random.fork_rng():
             torch.manual_seed(next(_DRAWS))
             body = nn.Sequential(nn.Linear(64, 64), nn.ReLU(), nn.Linear(64, 64), nn.ReLU())
+        if dead:  # every feature 0: the classifier can only guess one class
+            with torch.no_grad():
+                for p in body.parameters():
+                    p.zero_()
         X_few, y_few = few_labels(seed)
         probe = LogisticRegression(max_iter=2000).fit(features(body, X_few), y_few)
         expected = probe.score(features(body, X_test), y_test) - scratch_acc[seed]
         measured = float(frozen_gain(body, seed))
-        print(f"a random body, seed {seed}: your frozen_gain {measured:+.3f}, the checker's {expected:+.3f}")
+        kind = "a body with no features" if dead else "a random body"
+        print(f"{kind}, seed {seed}: your frozen_gain {measured:+.3f}, the checker's {expected:+.3f}")
         if not math.isclose(measured, expected, abs_tol=0.02):
             return False
     return True
