@@ -51,13 +51,15 @@ except OSError as exc:
 
 # Each learner then answers some of notebook 01's exercises in a kernel of their own (after Run All,
 # which records only placeholders: the reference solutions' asserted checks are not attempts).
+RIGHT_LOADER = "lambda dataset, b: DataLoader(dataset, b, shuffle=True, drop_last=True)"
 ANSWERS = {
-    "ada": 'check("01.iterations", 20)\ncheck("01.noisier", "large")',  # passes one, then stuck on the other
+    "ada": 'check("01.iterations", 20)\ncheck("01.loader", lambda dataset, b: DataLoader(dataset, b))',  # stuck
     "grace": 'check("01.iterations", 19)\nhint("01.iterations")\ncheck("01.iterations", 21)',  # stuck, one hint
-    "alan": 'check("01.total_steps", 155)\ncheck("01.iterations", 19)\ncheck("01.iterations", 20)',  # both, 2nd try
+    "alan": f'check("01.loader", {RIGHT_LOADER})\ncheck("01.iterations", 19)\ncheck("01.iterations", 20)',  # 2nd try
 }
 LOAD_EXERCISES = (
-    'from course_utils.exercises import load_exercises\ncheck, hint, predict, reveal = load_exercises("01")\n'
+    "from torch.utils.data import DataLoader\nfrom course_utils.exercises import load_exercises\n"
+    'check, hint, predict, reveal = load_exercises("01")\n'
 )
 # ada's kernel then tries to change grace's file in the class folder, and to add a file there.
 CLASS_WRITE_ATTEMPT = """
@@ -305,13 +307,13 @@ def test_the_class_report_shows_what_each_learner_did_in_their_own_kernel(classr
     assert sorted(learner.name for learner in report.learners) == sorted(USERS) and report.notes == []
     counts = {row.key: (row.passed, row.failing, row.not_tried, row.median_attempts) for row in report.exercises}
     assert counts["01.iterations"] == (2, 1, 0, 2)  # ada at once, alan at his 2nd; grace not yet (2 tries)
-    assert counts["01.noisier"] == (0, 1, 2, 1) and counts["01.total_steps"] == (1, 0, 2, 1)
-    assert all(counts[key] == (0, 0, 3, None) for key in ("01.loader", "01.train_epoch", "01.step_budget"))
+    assert counts["01.loader"] == (1, 1, 1, 1)  # alan at once; ada's loader keeps the short batch; grace never
+    assert all(counts[key] == (0, 0, 3, None) for key in ("01.train_epoch", "01.step_budget"))
     assert report.exercise("01.iterations").median_hints == 0 and report.learner("grace").states["01.iterations"].hints
     assert [(row.key, row.stuck_now) for row in report.most_stuck] == [("01.iterations", ["grace"]),
-                                                                       ("01.noisier", ["ada"])]  # fmt: skip
+                                                                       ("01.loader", ["ada"])]  # fmt: skip
     assert report.learner("alan").stuck_on is None and sorted(report.learner("alan").passed) == [
-        "01.iterations", "01.total_steps"]  # fmt: skip
+        "01.iterations", "01.loader"]  # fmt: skip
 
 
 def test_a_learner_cannot_change_another_learners_class_file(classroom):
