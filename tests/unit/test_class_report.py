@@ -36,7 +36,7 @@ def folder(tmp_path) -> Path:
           line(4, "01.iterations", "correct", hints=1), line(5, "01.iterations", "correct", hints=1),
           line(9, "01.loader", "wrong"))  # fmt: skip
     write(room / "grace.jsonl",
-          line(1, "01.iterations", "correct"), line(2, "01.noisier", "unanswered"),
+          line(1, "01.iterations", "correct"), line(2, "01.train_epoch", "unanswered"),
           line(3, "01.loader", "wrong"), line(4, "01.loader", "hint", "hint", 1),
           line(6, "01.loader", "hint", "hint", 2), line(7, "01.bridge", "prediction", "predict"))  # fmt: skip
     write(room / "alan.jsonl",
@@ -53,8 +53,8 @@ def folder(tmp_path) -> Path:
 def test_counts_per_exercise(folder):
     report = class_report.load(folder)
     assert sorted(learner.name for learner in report.learners) == ["ada", "alan", "bob", "grace", "new"]
-    assert [row.key for row in report.exercises][:3] == ["01.iterations", "01.total_steps", "01.loader"]
-    assert len(report.exercises) == 6  # every exercise of notebook 01, in the notebook's order
+    assert [row.key for row in report.exercises][:3] == ["01.iterations", "01.loader", "01.train_epoch"]
+    assert len(report.exercises) == 4  # every exercise of notebook 01, in the notebook's order
     iterations = report.exercise("01.iterations")
     assert (iterations.passed, iterations.failing, iterations.not_tried) == (3, 1, 1)
     assert iterations.median_attempts == 1  # ada 3 (until her first right answer), grace 1, bob 1, alan 1
@@ -62,8 +62,8 @@ def test_counts_per_exercise(folder):
     loader = report.exercise("01.loader")
     assert (loader.passed, loader.failing, loader.not_tried) == (1, 2, 2)
     assert loader.median_hints == 0 and sorted(loader.stuck_now) == ["ada", "grace"]
-    noisier = report.exercise("01.noisier")
-    assert (noisier.passed, noisier.failing, noisier.not_tried) == (0, 0, 5)  # a placeholder is not a try
+    loop = report.exercise("01.train_epoch")
+    assert (loop.passed, loop.failing, loop.not_tried) == (0, 0, 5)  # a placeholder is not a try
     assert [row.key for row in report.most_stuck] == ["01.loader", "01.iterations"]
 
 
@@ -117,5 +117,5 @@ def test_an_empty_folder_reports_nobody(tmp_path):
 
 
 def test_within_one_second_the_later_line_is_where_the_learner_is(tmp_path):
-    write(tmp_path / "ada.jsonl", line(1, "01.iterations", "correct"), line(1, "01.noisier", "wrong"))
-    assert class_report.load(tmp_path).learner("ada").stuck_on == "01.noisier"
+    write(tmp_path / "ada.jsonl", line(1, "01.iterations", "correct"), line(1, "01.loader", "wrong"))
+    assert class_report.load(tmp_path).learner("ada").stuck_on == "01.loader"

@@ -24,7 +24,7 @@ EVENTS = [
     event(2, "01.iterations", "hint", "hint", 1),
     event(3, "01.iterations", "correct", hints=1),
     event(4, "01.loader", "wrong"),
-    event(5, "01.noisier", "hint", "hint", 2),  # hints taken, no answer yet: not started
+    event(5, "01.train_epoch", "hint", "hint", 2),  # hints taken, no answer yet: not started
     event(6, "01.bridge", "prediction", "predict"),
     event(7, "02.freeze", "correct"),
 ]
@@ -35,9 +35,9 @@ def test_done_tried_and_not_started_per_notebook():
     assert list(rows) == ["01", "02", "03", "04", "05", "06", "07", "08"]
     first = rows["01"]
     assert first.done == ("01.iterations",) and first.tried == ("01.loader",)
-    assert len(first.not_started) == 4 and "01.noisier" in first.not_started
+    assert len(first.not_started) == 2 and "01.train_epoch" in first.not_started
     assert first.hints == 3 and first.predictions == 1
-    assert rows["02"].done == ("02.freeze",) and rows["03"].done == () and len(rows["03"].not_started) == 6
+    assert rows["02"].done == ("02.freeze",) and rows["03"].done == () and len(rows["03"].not_started) == 4
 
 
 def test_attempts_stop_counting_at_the_first_right_answer():
@@ -63,14 +63,14 @@ def test_the_view_shows_the_file_and_refreshes(monkeypatch, tmp_path):
     monkeypatch.delenv("COURSE_CLASS_DIR", raising=False)
     view = ProgressView()
     bundle = view._repr_mimebundle_()
-    assert "0 of 6" in bundle["text/plain"] and " at 0x" not in bundle["text/plain"]
+    assert "0 of 4" in bundle["text/plain"] and " at 0x" not in bundle["text/plain"]
     assert "application/vnd.jupyter.widget-view+json" in bundle
     progress.record("check", "01.loader", "correct", 0)
-    assert "1 of 6" in view.refresh() and "1 of 6" in view.view.value
+    assert "1 of 4" in view.refresh() and "1 of 4" in view.view.value
 
 
 def test_the_progress_command_prints_the_table(tmp_path):
     env = {**os.environ, "COURSE_PROGRESS_DIR": str(tmp_path), "COURSE_PROGRESS": "on"}
     (tmp_path / "progress.jsonl").write_text(EVENTS[3].to_line().decode() + "a torn li")
     done = course_cli("progress", env=env)
-    assert done.returncode == 0 and "1 of 6" in done.stdout and "not shared" in done.stdout, done.stderr
+    assert done.returncode == 0 and "1 of 4" in done.stdout and "not shared" in done.stdout, done.stderr
