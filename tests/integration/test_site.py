@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
 import re
 import shlex
 import subprocess
@@ -42,12 +43,14 @@ UNRENDERED = re.compile(r"\*\*\w|\]\(|```|^#{1,6} |\$\$|\\\(|\\\[|\\(?:frac|sqrt
 def make_site_commands() -> list[list[str]]:
     """The commands ``make site`` runs, as make itself expands them: a dry run (``make -n``) with this
     environment's interpreter and the developer set-up taken as done."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}  # under make test
     dry = subprocess.run(
-        ["make", "-n", "-o", "setup-dev", "site", f"BIN={Path(sys.executable).parent}"],
+        ["make", "--no-print-directory", "-n", "-o", "setup-dev", "site", f"BIN={Path(sys.executable).parent}"],
         cwd=REPO,
         capture_output=True,
         text=True,
         check=True,
+        env=env,
     )
     return [shlex.split(line) for line in dry.stdout.splitlines() if line.strip()]
 
