@@ -222,7 +222,10 @@ class Hub:
                 message = {"header": header, "parent_header": {}, "metadata": {}, "content": content,
                            "channel": "shell", "buffers": []}  # fmt: skip
                 await ws.write_message(json.dumps(message))
-                while True:
+                # Done when both the reply (shell) and the kernel's "idle" (iopub) have come: the two
+                # channels are not ordered, so a cell's printed text can arrive after its reply.
+                replied = idle = False
+                while not (replied and idle):
                     raw = await asyncio.wait_for(ws.read_message(), timeout)
                     if raw is None:
                         raise RuntimeError(f"{name}: the kernel's websocket closed during cell {index}")
@@ -236,7 +239,9 @@ class Hub:
                     if msg["msg_type"] == "error":
                         errors.append(f"cell {index}: {msg['content']['ename']}: {msg['content']['evalue']}")
                     if msg["channel"] == "shell" and msg["msg_type"] == "execute_reply":
-                        break
+                        replied = True
+                    if msg["msg_type"] == "status" and msg["content"].get("execution_state") == "idle":
+                        idle = True
                 if errors:
                     break  # as Run All does: stop at the first error
         finally:
