@@ -37,7 +37,8 @@ def needed_assets() -> list[str]:
     (not in a timing-only run, whose vision weights are random)."""
     backbone, _ = choose_backbone()
     vision = [] if timing_only() else [BACKBONES[backbone]]
-    return ["hymenoptera", "sst2", "all-MiniLM-L6-v2", "mnist-5k", "crowdflower-sentiment", *vision]
+    text = ["all-MiniLM-L6-v2", "all-mpnet-base-v2"]
+    return ["hymenoptera", "sst2", *text, "mnist-5k", "crowdflower-sentiment", *vision]
 
 
 def _version(dist: str) -> str:

@@ -40,6 +40,7 @@ def test_the_registry_names_exactly_the_notebooks_that_use_each_asset():
         "hymenoptera": r'fetch\("hymenoptera"\)|demo_image_folder\(',
         "sst2": r"load_sst2\(|demo_text_csv\(",
         "all-MiniLM-L6-v2": r"all-MiniLM-L6-v2",
+        "all-mpnet-base-v2": r"all-mpnet-base-v2",
         "resnet50-imagenet": r"load_backbone\(",
         "efficientnet-lite0-imagenet": r"load_backbone\(",
         "mnist-5k": r"load_mnist_5k\(",
