@@ -9,22 +9,92 @@ in the same kernel, so any error on the second pass fails the suite.
 Cells tagged ``heavy`` are left out of the second pass: the training runs and encoding passes of
 14 s or more in ``benchmarks/profiles/``. Running them again would add minutes per notebook to CI,
 and what they defined on the first pass is still there for the cells after them.
+After the second pass, one more item reads the kernel's true peak memory (its VmHWM, what its
+``getrusage`` reports as max RSS) and compares it with the 2 GiB a learner's hub allows (course
+issue 40): a learner who re-runs cells must not be stopped by the memory limit. The peak is read
+from ``/proc`` after every cell, so the report names the cell where the kernel crossed the limit
+and the cells whose second run raised the peak most. For now a peak over the limit is a warning in
+the test summary, not a failure: notebook 07's second pass measured 1.99 GiB, within run-to-run
+noise of the limit (issue 40 stays open until its margin is real).
 Loaded by ``-p nbval_second_run`` in pyproject.toml, so a single notebook's run has it too;
 ``tests/notebooks/test_rerun.py`` checks that the hook is in place and that ``heavy`` stays rare.
 """
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections import defaultdict
+from pathlib import Path
 
-from nbval.plugin import IPyNbCell
+import pytest
+from nbval.plugin import IPyNbCell, IPyNbFile
 
 HEAVY = "heavy"
 SECOND = " (second run)"
+PEAK = "kernel peak after the second run"
+LIMIT = 2 * 1024**3  # bytes: a learner's memory on the hosted hub (README, docs/instructors.md)
+MIB = 1024**2
+
+# Per notebook file: (cell item name, kernel VmHWM in bytes after it), in the order they ran.
+_peaks: dict[IPyNbFile, list[tuple[str, int]]] = defaultdict(list)
 
 
 def is_heavy(cell) -> bool:
     return HEAVY in cell.metadata.get("tags", [])
+
+
+def kernel_peak(notebook: IPyNbFile) -> int | None:
+    """The notebook kernel's true peak resident memory so far (VmHWM), in bytes; None off Linux."""
+    kernel = getattr(notebook, "kernel", None)
+    pid = getattr(getattr(getattr(kernel, "km", None), "provisioner", None), "pid", None)
+    status = Path(f"/proc/{pid}/status")
+    if pid is None or not status.exists():
+        return None
+    found = re.search(r"^VmHWM:\s+(\d+) kB", status.read_text(), re.MULTILINE)
+    return int(found.group(1)) * 1024 if found else None
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_teardown(item, nextitem):
+    if isinstance(item, IPyNbCell):
+        peak = kernel_peak(item.parent)
+        if peak is not None:
+            _peaks[item.parent].append((item.name, peak))
+
+
+class MemoryBudgetWarning(UserWarning):
+    """A notebook's kernel went past a learner's memory."""
+
+
+class KernelPeak(pytest.Item):
+    """The kernel's peak after both passes stays within a learner's memory."""
+
+    def runtest(self) -> None:
+        trace = _peaks.pop(self.parent, [])
+        if not trace:
+            pytest.skip("the kernel's peak memory is read from /proc (Linux only)")
+        peak = trace[-1][1]
+        if peak <= LIMIT:
+            return
+        crossed = next(name for name, value in trace if value > LIMIT)
+        previous = [0] + [value for _, value in trace[:-1]]
+        rises = sorted(
+            ((value - before, name) for (name, value), before in zip(trace, previous, strict=True) if SECOND in name),
+            reverse=True,
+        )
+        raised = ", ".join(f"{name} +{rise / MIB:.0f} MiB" for rise, name in rises[:3] if rise > 0)
+        warnings.warn(
+            MemoryBudgetWarning(
+                f"{self.parent.name}: the kernel's peak memory reached {peak / MIB:,.0f} MiB, over the "
+                f"{LIMIT / MIB:,.0f} MiB a learner has; it crossed the limit in {crossed}. "
+                f"The second run raised it most in: {raised or 'none (the first pass alone is over)'}"
+            ),
+            stacklevel=1,
+        )
+
+    def reportinfo(self):
+        return self.path, None, f"{self.parent.name}::{self.name}"
 
 
 def pytest_collection_modifyitems(session, config, items):
@@ -47,4 +117,5 @@ def pytest_collection_modifyitems(session, config, items):
                 for cell in by_notebook[item.parent]
                 if not is_heavy(cell.cell)
             ]
+            out.append(KernelPeak.from_parent(item.parent, name=PEAK))
     items[:] = out
