@@ -52,8 +52,8 @@ def test_unknown_asset_name_is_a_message_not_a_traceback(env):
     assert done.returncode == 1 and "No asset named 'imagenet'" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_fetch_defaults_to_what_this_run_needs(env, mirror):
-    env.update(COURSE_MIRROR=str(mirror), COURSE_BACKBONE="efficientnet_lite0")
+def test_fetch_defaults_to_what_this_run_needs(env, full_mirror):
+    env.update(COURSE_MIRROR=str(full_mirror), COURSE_BACKBONE="efficientnet_lite0")
     done = course_cli("fetch", "--quiet", env=env)
     assert done.returncode == 0, done.stderr
     fetched = {line.split()[1].rstrip(":") for line in done.stdout.splitlines()}
@@ -61,14 +61,15 @@ def test_fetch_defaults_to_what_this_run_needs(env, mirror):
         "hymenoptera",
         "sst2",
         "all-MiniLM-L6-v2",
+        "all-mpnet-base-v2",
         "mnist-5k",
         "crowdflower-sentiment",
         "efficientnet-lite0-imagenet",
     }
 
 
-def test_doctor_reports_truthfully(env, mirror):
-    env.update(COURSE_MIRROR=str(mirror), COURSE_BACKBONE="efficientnet_lite0")
+def test_doctor_reports_truthfully(env, full_mirror):
+    env.update(COURSE_MIRROR=str(full_mirror), COURSE_BACKBONE="efficientnet_lite0")
     before = course_cli("doctor", env=env)
     assert before.returncode == 1  # nothing fetched yet into this empty cache
     assert "efficientnet_lite0 (COURSE_BACKBONE=efficientnet_lite0 is set for this run)" in before.stdout
