@@ -193,16 +193,21 @@ class Hub:
         session = self.request(
             "POST", f"/user/{name}/api/sessions", {"path": path, "type": "notebook", "kernel": {"name": "python3"}}
         )
+        own: list[psutil.Process] = []  # this session's kernel
         try:
             errors, printed = asyncio.run(self._execute(name, session["kernel"]["id"], cells, timeout))
             server = self.server_pid(name)
             kernels = [
                 p for p in psutil.Process(server).children(recursive=True) if "ipykernel" in " ".join(p.cmdline())
             ]
+            own = [p for p in kernels if session["kernel"]["id"] in " ".join(p.cmdline())]
             kernel_peak = max((vm_hwm(p.pid) for p in kernels), default=0)
             server_peak = vm_hwm(server)
         finally:
             self.request("DELETE", f"/user/{name}/api/sessions/{session['id']}")
+            # The session's reply can come before its kernel has exited and handed back its memory. A learner
+            # who closes one notebook and opens the next runs one kernel at a time: so does this.
+            psutil.wait_procs(own, timeout=30)
         return errors, printed, server_peak, kernel_peak
 
     async def _execute(self, name: str, kernel: str, cells: list[str], timeout: float) -> tuple[list[str], str]:
@@ -259,18 +264,24 @@ class Hub:
 
 
 class MemorySampler(threading.Thread):
-    """Samples the summed resident memory of a user's server and its kernels every 0.2 s."""
+    """Samples the summed resident memory of a user's server and its kernels every 0.2 s.
+
+    ``breakdown`` keeps the processes that made up the peak, so a failure says which they were.
+    """
 
     def __init__(self, pid: int):
         super().__init__(daemon=True)
         self.pid, self.peak, self._halt = pid, 0, threading.Event()
+        self.breakdown: list[tuple[str, int]] = []  # (command line, RSS in bytes) at the peak
 
     def run(self) -> None:
         while not self._halt.is_set():
             try:
                 server = psutil.Process(self.pid)
                 tree = [server, *server.children(recursive=True)]
-                self.peak = max(self.peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+                sizes = [(" ".join(p.cmdline())[:120], p.memory_info().rss) for p in tree if p.is_running()]
+                if sum(size for _, size in sizes) > self.peak:
+                    self.peak, self.breakdown = sum(size for _, size in sizes), sizes
             except psutil.Error:
                 pass
             self._halt.wait(0.2)
