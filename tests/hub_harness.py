@@ -280,8 +280,9 @@ class MemorySampler(threading.Thread):
                 server = psutil.Process(self.pid)
                 tree = [server, *server.children(recursive=True)]
                 sizes = [(" ".join(p.cmdline())[:120], p.memory_info().rss) for p in tree if p.is_running()]
-                if sum(size for _, size in sizes) > self.peak:
-                    self.peak, self.breakdown = sum(size for _, size in sizes), sizes
+                total = sum(size for _, size in sizes)
+                if total > self.peak:
+                    self.peak, self.breakdown = total, sizes
             except psutil.Error:
                 pass
             self._halt.wait(0.2)
