@@ -16,13 +16,18 @@ from ``/proc`` after every cell, so the report names the cell where the kernel c
 and the cells whose second run raised the peak most. For now a peak over the limit is a warning in
 the test summary, not a failure: notebook 07's second pass measured 1.99 GiB, within run-to-run
 noise of the limit (issue 40 stays open until its margin is real).
+The last item shuts the kernel down as JupyterLab does (a shutdown request, not a kill) and checks
+that the notebook left no new entry in the temporary folder: notebook 07 once left 175 MB of
+exported models there on every run.
 Loaded by ``-p nbval_second_run`` in pyproject.toml, so a single notebook's run has it too;
 ``tests/notebooks/test_rerun.py`` checks that the hook is in place and that ``heavy`` stays rare.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import warnings
 from collections import defaultdict
 from pathlib import Path
@@ -33,11 +38,14 @@ from nbval.plugin import IPyNbCell, IPyNbFile
 HEAVY = "heavy"
 SECOND = " (second run)"
 PEAK = "kernel peak after the second run"
+CLEAN = "nothing left in the temporary folder after the kernel shuts down"
 LIMIT = 2 * 1024**3  # bytes: a learner's memory on the hosted hub (README, docs/instructors.md)
 MIB = 1024**2
 
 # Per notebook file: (cell item name, kernel VmHWM in bytes after it), in the order they ran.
 _peaks: dict[IPyNbFile, list[tuple[str, int]]] = defaultdict(list)
+# Per notebook file: the temporary folder's entries before its first cell ran.
+_temp_before: dict[IPyNbFile, set[str]] = {}
 
 
 def is_heavy(cell) -> bool:
@@ -53,6 +61,12 @@ def kernel_peak(notebook: IPyNbFile) -> int | None:
         return None
     found = re.search(r"^VmHWM:\s+(\d+) kB", status.read_text(), re.MULTILINE)
     return int(found.group(1)) * 1024 if found else None
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    if isinstance(item, IPyNbCell) and item.parent not in _temp_before:
+        _temp_before[item.parent] = set(os.listdir(tempfile.gettempdir()))
 
 
 @pytest.hookimpl(trylast=True)
@@ -97,6 +111,22 @@ class KernelPeak(pytest.Item):
         return self.path, None, f"{self.parent.name}::{self.name}"
 
 
+class LeavesNoTemporaryFiles(pytest.Item):
+    """After a shutdown as JupyterLab sends it, the notebook's temporary files are gone."""
+
+    def runtest(self) -> None:
+        before = _temp_before.pop(self.parent, None)
+        kernel = getattr(self.parent, "kernel", None)
+        if before is None or kernel is None:
+            pytest.skip("the notebook's kernel did not run")
+        kernel.km.shutdown_kernel(now=False)  # a shutdown request; nbval's own teardown kills the process
+        left = sorted(set(os.listdir(tempfile.gettempdir())) - before)
+        assert not left, f"{self.parent.name} left in {tempfile.gettempdir()}: {left}"
+
+    def reportinfo(self):
+        return self.path, None, f"{self.parent.name}::{self.name}"
+
+
 def pytest_collection_modifyitems(session, config, items):
     by_notebook = defaultdict(list)
     for item in items:
@@ -118,4 +148,5 @@ def pytest_collection_modifyitems(session, config, items):
                 if not is_heavy(cell.cell)
             ]
             out.append(KernelPeak.from_parent(item.parent, name=PEAK))
+            out.append(LeavesNoTemporaryFiles.from_parent(item.parent, name=CLEAN))
     items[:] = out

@@ -13,8 +13,9 @@ kernel. Notebooks 00 and 01 run every cell twice. In 02-07 the cells tagged ``he
   on the OpenVINO rows (the second pass starts a new table, without them).
 
 Everything else in them, the model cells, the exercises and their solutions included, runs twice.
-After the second pass comes one check of the kernel's peak memory (2 GiB at most, course issue 40).
-This file checks that both are collected as described, so neither can silently vanish.
+After the second pass come one check of the kernel's peak memory (2 GiB at most, course issue 40)
+and one that a kernel shut down as JupyterLab does leaves nothing in the temporary folder.
+This file checks that all are collected as described, so neither can silently vanish.
 """
 
 from __future__ import annotations
@@ -53,8 +54,8 @@ def test_every_light_cell_is_collected_a_second_time_after_the_notebooks_last_ce
         mine = [i.split("::", 1)[1] for i in ids if i.startswith(f"notebooks/{path.name}::")]
         first = [f"Cell {n}" for n in range(len(code))]
         second = [f"Cell {n} (second run)" for n, cell in enumerate(code) if not heavy(cell)]
-        peak = ["kernel peak after the second run"]
-        assert mine == first + second + peak, f"{path.stem}: the second pass is not collected as described"
+        last = ["kernel peak after the second run", "nothing left in the temporary folder after the kernel shuts down"]
+        assert mine == first + second + last, f"{path.stem}: the second pass is not collected as described"
 
 
 def test_heavy_cells_are_few_and_only_in_the_long_notebooks():
