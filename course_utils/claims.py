@@ -119,13 +119,16 @@ def _judge(holds: bool, statement: str, measured: str, kind: str, is_strict: boo
     _show(ClaimPanel(statement, measured, kind))
 
 
-def claim(holds: bool, statement: str, measured: str = "") -> None:
+def claim(holds: bool, statement: str, measured: str = "", *, single_seed: str = "") -> None:
     """Check a claim about this run's results; ``measured`` says what the run found, in words.
 
     Strict runs raise :class:`ClaimError`; a learner's run shows a panel and goes on (nothing is
     returned, so a claim on a cell's last line shows nothing when it holds). In a timing-only run
-    (random vision weights) the claim is reported as not checked.
+    (random vision weights) the claim is reported as not checked. A comparison that rests on one
+    seed says why in ``single_seed``; that is printed with it, so the reader knows its reach.
     """
+    if single_seed:
+        print(f"one seed only ({single_seed}): {statement}")
     if timing_only():
         print(f"[timing-only run, random weights] claim not checked: {statement}")
         return

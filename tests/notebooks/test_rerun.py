@@ -4,7 +4,8 @@ The second run itself happens in the notebook tests: the plugin ``tests/nbval_se
 appends to nbval's run of each notebook a second pass over its code cells, in order, in the same
 kernel. Notebooks 00 and 01 run every cell twice. In 02-07 the cells tagged ``heavy`` run once:
 
-- 02: the stage-by-stage feature pass, the fine-tuning seeds, the from-scratch runs;
+- 02: the stage-by-stage feature pass, the fine-tuning seeds with and without augmentation, the
+  from-scratch runs;
 - 03: the encoding pass, the frozen heads, the fine-tuning seeds, the ULMFiT run;
 - 04: the first SetFit run, the frozen-encoder pass, the shots-and-seeds sweep;
 - 05: the transfer grid, the forgetting runs.

@@ -24,6 +24,14 @@ def test_a_claim_that_holds_is_silent_in_every_mode(learner, capsys):
     assert capsys.readouterr().out == ""
 
 
+def test_a_comparison_on_one_seed_prints_its_reason_with_the_claim(learner, capsys):
+    claim(True, "fine-tuning beats scratch", single_seed="ResNet-50 runs one seed on a laptop")
+    assert capsys.readouterr().out == "one seed only (ResNet-50 runs one seed on a laptop): fine-tuning beats scratch\n"
+    learner.setenv("COURSE_STRICT", "1")
+    with pytest.raises(ClaimError):  # the reason explains the scope; it excuses nothing
+        claim(False, "fine-tuning beats scratch", single_seed="one seed")
+
+
 def test_in_a_strict_run_a_failed_claim_stops_it_naming_the_claim_and_the_number(learner):
     learner.setenv("COURSE_STRICT", "1")
     with pytest.raises(ClaimError, match=r"fine-tuning beats scratch \(this run: 0.41 vs 0.48\)"):
