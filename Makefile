@@ -20,7 +20,7 @@ export OMP_WAIT_POLICY ?= PASSIVE
 NEED_PYTHON = command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: no '$(PYTHON)' found. Install Python 3.11 or newer, then run make again (or name it: make lab PYTHON=python3.11)." >&2; exit 1; }
 INSTALL     = $(PYTHON) tools/install.py --venv $(VENV) --constraints $(CONSTRAINTS) $(if $(TORCH_INDEX),--torch-index $(TORCH_INDEX))
 
-.PHONY: setup setup-dev fetch lab test test-fast doctor lint site bench bench-busy bench-hub bench-compile ipex sweep-setfit constraints clean
+.PHONY: setup setup-dev fetch lab test test-fast doctor lint site bench bench-busy bench-hub bench-compile bench-vision ipex sweep-setfit constraints clean
 
 setup: $(VENV)/.course-installed
 setup-dev: $(VENV)/.course-installed-dev
@@ -92,6 +92,12 @@ bench: setup-dev
 bench-hub: setup-dev
 	$(BIN)/python -m course_utils fetch
 	$(BIN)/python benchmarks/bench_hub.py
+
+# What notebook 02 cannot afford: the whole network fine-tuned and 30 epochs from scratch, seeds 0-2,
+# in benchmarks/vision_baselines.md (about half an hour; finished runs are kept in its .csv and skipped).
+bench-vision: setup-dev
+	$(BIN)/python -m course_utils fetch hymenoptera efficientnet-lite0-imagenet
+	$(BIN)/python benchmarks/vision_baselines.py
 
 # torch.compile's compile time and speed-up on notebook 07's classifier: benchmarks/deployment.md.
 bench-compile: setup-dev

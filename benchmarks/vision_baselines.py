@@ -5,6 +5,8 @@ the same wall-clock budget as that fine-tuning (less than an epoch). Both leave 
 does fine-tuning every layer compare, and where does the same network end up from scratch when it
 gets far more compute? This script answers both on the notebook's data, with seeds 0-2:
 
+- **head only, 15 epochs**: the notebook's feature extraction (a new linear head on cached frozen
+  features, Adam at 1e-3, batch 16), the reference the others are read against;
 - **whole network, 3 epochs**: every pretrained layer and the new head train, with the notebook's
   fine-tuning recipe (BatchNorm frozen in eval mode, Adam at 1e-4 for pretrained layers and 1e-3
   for the head, both divided by 10 after 2 epochs, batch 16), without and with augmentation
@@ -14,18 +16,19 @@ gets far more compute? This script answers both on the notebook's data, with see
   the epochs of the fine-tuning runs. One recipe, not tuned (neither are the fine-tuning rates).
 
 Accuracy is the best epoch's on the 153 validation images, as in the notebook (which also picks
-its best epoch on them), and the last epoch's. Runs the backbone ``COURSE_BACKBONE`` selects; the
-results in ``benchmarks/vision_baselines.md`` are EfficientNet-Lite0's, the backbone CI runs.
+its best epoch on them), and the last epoch's. Runs EfficientNet-Lite0, the backbone CI runs, into
+``benchmarks/vision_baselines.md``; ``--backbone resnet50`` writes ``vision_baselines_resnet50.md``.
 Whole-network training at batch 16 needs more memory than a 2 GiB hub kernel has (the resident
-peak is printed). About 40 minutes on 2 cores.
+peak is printed). About half an hour on 2 cores.
 
-Usage: ``python benchmarks/vision_baselines.py [--seeds 0 1 2] [--scratch-epochs 30] [--out ...]``.
+Usage: ``python benchmarks/vision_baselines.py [--backbone NAME] [--seeds 0 1 2] [--scratch-epochs 30]``.
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import csv
 import platform
 import resource
 import time
@@ -90,9 +93,57 @@ def from_scratch(name: str, train: DataLoader, val: DataLoader, seed: int, epoch
     )
 
 
-def summary(history) -> dict:
+def head_only(features: TensorDataset, val: DataLoader, seed: int, epochs: int = 15):
+    """Feature extraction as the notebook does it: a new linear head on cached frozen features."""
+    seed_everything(seed)
+    train = DataLoader(features, batch_size=16, shuffle=True, generator=torch.Generator().manual_seed(seed))
+    head = nn.Linear(features.tensors[0].shape[1], 2)
+    optimizer = torch.optim.Adam(head.parameters(), lr=1e-3)
+    return fit(head, train, val, epochs=epochs, optimizer=optimizer, monitor="val_acc", progress=False)
+
+
+@torch.inference_mode()
+def frozen_features(backbone, images: torch.Tensor) -> torch.Tensor:
+    """The pretrained body's pooled output, the head's input."""
+    body = copy.deepcopy(backbone.model).eval()
+    setattr(body, backbone.head_attr, nn.Identity())
+    return torch.cat([body(batch) for batch in images.split(32)])
+
+
+def done_runs(path: Path) -> dict[tuple[str, int], dict]:
+    """The runs already in the results file, so an interrupted benchmark resumes where it stopped."""
+    if not path.exists():
+        return {}
+    with path.open() as f:
+        return {
+            (row["run"], int(row["seed"])): {
+                "best": float(row["best"]),
+                "last": float(row["last"]),
+                "seconds": float(row["seconds"]),
+                "curve": [float(v) for v in row["curve"].split()],
+            }
+            for row in csv.DictReader(f)
+        }
+
+
+def record(path: Path, label: str, seed: int, history) -> dict:
     accs = history.column("val_acc")
-    return {"best": max(accs), "last": accs[-1], "seconds": float(np.median(history.column("seconds"))), "curve": accs}
+    result = {
+        "best": max(accs),
+        "last": accs[-1],
+        "seconds": float(np.median(history.column("seconds"))),
+        "curve": accs,
+    }
+    new = not path.exists()
+    with path.open("a", newline="") as f:
+        writer = csv.writer(f)
+        if new:
+            writer.writerow(["run", "seed", "best", "last", "seconds", "curve"])
+        curve = " ".join(f"{a:.4f}" for a in accs)
+        writer.writerow(
+            [label, seed, f"{result['best']:.4f}", f"{result['last']:.4f}", f"{result['seconds']:.2f}", curve]
+        )
+    return result
 
 
 def main() -> None:
@@ -100,10 +151,14 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--scratch-epochs", type=int, default=30)
     parser.add_argument("--finetune-epochs", type=int, default=3)
-    parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "vision_baselines.md")
+    parser.add_argument("--backbone", default="efficientnet_lite0", help="the backbone CI runs, by default")
+    parser.add_argument("--out", type=Path, help="default: benchmarks/vision_baselines.md (another backbone: _NAME.md)")
     args = parser.parse_args()
+    suffix = "" if args.backbone == "efficientnet_lite0" else f"_{args.backbone}"
+    args.out = args.out or REPO / "benchmarks" / f"vision_baselines{suffix}.md"
+    table = args.out.with_suffix(".csv")  # one results file per backbone: rows of different backbones never mix
     threads = use_usable_cpus()
-    backbone = load_backbone()
+    backbone = load_backbone(args.backbone)
     backbone.model = backbone.model.to(memory_format=torch.channels_last)
     data_dir = assets.fetch("hymenoptera")
     augment = transforms.Compose(
@@ -115,18 +170,21 @@ def main() -> None:
         ]
     )
     clean = ImageFolder(data_dir / "train", transform=backbone.transform)
-    clean_x = torch.stack([x for x, _ in clean])
-    clean_set = TensorDataset(clean_x, torch.tensor(clean.targets))
+    clean_x, clean_y = torch.stack([x for x, _ in clean]), torch.tensor(clean.targets)
+    clean_set = TensorDataset(clean_x, clean_y)
     augmented = ImageFolder(data_dir / "train", transform=augment)
     val_folder = ImageFolder(data_dir / "val", transform=backbone.transform)
-    val = DataLoader(TensorDataset(torch.stack([x for x, _ in val_folder]), torch.tensor(val_folder.targets)), 64)
+    val_x, val_y = torch.stack([x for x, _ in val_folder]), torch.tensor(val_folder.targets)
+    val = DataLoader(TensorDataset(val_x, val_y), 64)
+    features = TensorDataset(frozen_features(backbone, clean_x), clean_y)
+    val_features = DataLoader(TensorDataset(frozen_features(backbone, val_x), val_y), 256)
 
     def loader(dataset, seed):
         return DataLoader(dataset, batch_size=16, shuffle=True, generator=torch.Generator().manual_seed(seed))
 
-    runs: dict[str, list[dict]] = {}
     ft = args.finetune_epochs
     plans = [
+        ("head only (feature extraction), 15 epochs", lambda s: head_only(features, val_features, s)),
         (f"whole network, {ft} epochs", lambda s: whole_network(backbone, loader(clean_set, s), val, s, ft)),
         (
             f"whole network + augmentation, {ft} epochs",
@@ -137,10 +195,11 @@ def main() -> None:
             lambda s: from_scratch(backbone.name, loader(augmented, s), val, s, args.scratch_epochs),
         ),
     ]
-    start = time.perf_counter()
+    done = done_runs(table)
+    runs: dict[str, list[dict]] = {}
     for label, run in plans:
         for seed in args.seeds:
-            result = summary(run(seed))
+            result = done.get((label, seed)) or record(table, label, seed, run(seed))
             runs.setdefault(label, []).append(result)
             print(
                 f"{label}, seed {seed}: best {result['best']:.3f}, last {result['last']:.3f}, "
@@ -148,7 +207,7 @@ def main() -> None:
                 flush=True,
             )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2  # KiB on Linux -> GiB
-    minutes = (time.perf_counter() - start) / 60
+    print(f"resident peak of this process: {peak:.2f} GiB")
 
     def cell(values):
         return " / ".join(f"{v:.3f}" for v in values) + f" ({np.mean(values):.3f})"
@@ -158,9 +217,10 @@ def main() -> None:
         "",
         f"Measured {time.strftime('%Y-%m-%d')} by `benchmarks/vision_baselines.py` on {platform.machine()}, "
         f"{threads} thread(s), torch {torch.__version__}; backbone {backbone.name} ({backbone.weights}); "
-        f"seeds {', '.join(map(str, args.seeds))}; {minutes:.0f} min in all; resident peak {peak:.2f} GiB.",
-        "The recipes are in the script's docstring. Validation: the 153 images notebook 02 scores on; "
-        "'best' is the best epoch's accuracy (the notebook's selection), 'last' the final epoch's.",
+        f"seeds {', '.join(map(str, args.seeds))}. Each run is a row of `vision_baselines.csv` (a rerun "
+        "skips the rows there). The recipes are in the script's docstring. Validation: the 153 images "
+        "notebook 02 scores on; 'best' is the best epoch's accuracy (the notebook's selection), 'last' the "
+        "final epoch's.",
         "",
         "| run | best val accuracy per seed (mean) | last epoch per seed (mean) | s per epoch |",
         "|---|---|---|---|",
@@ -178,9 +238,6 @@ def main() -> None:
         "From scratch, mean validation accuracy over the seeds by epoch: "
         + ", ".join(f"{e + 1}: {curve[e]:.3f}" for e in marks)
         + ".",
-        "",
-        "Notebook 02's own runs on the same seeds (its printed output): feature extraction and the cached",
-        "last-stage fine-tuning; it cites this page for the two questions above.",
     ]
     args.out.write_text("\n".join(lines) + "\n")
     print(f"written to {args.out}")

@@ -17,7 +17,6 @@ from pathlib import Path
 
 import torch
 from torch import nn
-from torchvision import transforms
 
 from . import assets, config
 from .claims import TIMING_ONLY_ENV, timing_only
@@ -110,6 +109,8 @@ def _resnet50() -> tuple[nn.Module, Callable, str]:
 def eval_transform(resize: int, crop: int, mean: Sequence[float], std: Sequence[float]) -> Callable:
     """PIL image -> normalised tensor: resize the shorter side (bilinear), centre-crop, scale, normalise.
     A saved predictor (predictor.py) records these four numbers and rebuilds its preprocessing here."""
+    from torchvision import transforms  # here, not at the top: importing torchvision costs a text notebook 160 MiB
+
     return transforms.Compose(
         [
             transforms.Resize(resize, interpolation=transforms.InterpolationMode.BILINEAR),
