@@ -56,6 +56,9 @@ def scipys(correct, total):  # section 7's call: the exercise is the formula
     return ci.low, ci.high
 
 
+_KEEP: list[tempfile.TemporaryDirectory] = []
+
+
 @functools.cache
 def saved_folder() -> Path:
     """A real saved text model, made once: the course's MiniLM and a crude sentiment head (good minus bad)."""
@@ -73,8 +76,10 @@ def saved_folder() -> Path:
     with torch.no_grad():  # its two labels come out about equally often on SST-2's dev sentences
         head.weight.copy_(torch.stack([bad - good, good - bad]) * 20)
         head.bias.zero_()
-    folder = Path(tempfile.mkdtemp(prefix="saved-text-model-")) / "model"
-    return save_text_predictor(folder, encoder, head, ["negative", "positive"])
+    # Kept for the whole session, removed when the interpreter exits (88 MB per run piled up in /tmp).
+    workdir = tempfile.TemporaryDirectory(prefix="saved-text-model-")
+    _KEEP.append(workdir)
+    return save_text_predictor(Path(workdir.name) / "model", encoder, head, ["negative", "positive"])
 
 
 def reference_reload(folder, texts):
