@@ -10,7 +10,8 @@ gets far more compute? This script answers both on the notebook's data, with see
 - **whole network, 3 epochs**: every pretrained layer and the new head train, with the notebook's
   fine-tuning recipe (BatchNorm frozen in eval mode, Adam at 1e-4 for pretrained layers and 1e-3
   for the head, both divided by 10 after 2 epochs, batch 16), without and with augmentation
-  (random resized crops and horizontal flips, the PyTorch tutorial's);
+  (random resized crops and horizontal flips, the PyTorch tutorial's). The head starts new; the
+  notebook's last-stage run starts from its feature-extraction head;
 - **from scratch, 30 epochs**: the same architecture from random weights, every layer and
   BatchNorm training, with augmentation, Adam at 1e-3 with a cosine schedule, batch 16: ten times
   the epochs of the fine-tuning runs. One recipe, not tuned (neither are the fine-tuning rates).
@@ -28,13 +29,13 @@ from __future__ import annotations
 
 import argparse
 import copy
-import csv
 import platform
 import resource
 import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
@@ -110,40 +111,12 @@ def frozen_features(backbone, images: torch.Tensor) -> torch.Tensor:
     return torch.cat([body(batch) for batch in images.split(32)])
 
 
-def done_runs(path: Path) -> dict[tuple[str, int], dict]:
-    """The runs already in the results file, so an interrupted benchmark resumes where it stopped."""
-    if not path.exists():
-        return {}
-    with path.open() as f:
-        return {
-            (row["run"], int(row["seed"])): {
-                "best": float(row["best"]),
-                "last": float(row["last"]),
-                "seconds": float(row["seconds"]),
-                "curve": [float(v) for v in row["curve"].split()],
-            }
-            for row in csv.DictReader(f)
-        }
-
-
-def record(path: Path, label: str, seed: int, history) -> dict:
+def result_row(label: str, seed: int, history) -> dict:
+    """One run as a row of the results file; the curve is each epoch's validation accuracy."""
     accs = history.column("val_acc")
-    result = {
-        "best": max(accs),
-        "last": accs[-1],
-        "seconds": float(np.median(history.column("seconds"))),
-        "curve": accs,
-    }
-    new = not path.exists()
-    with path.open("a", newline="") as f:
-        writer = csv.writer(f)
-        if new:
-            writer.writerow(["run", "seed", "best", "last", "seconds", "curve"])
-        curve = " ".join(f"{a:.4f}" for a in accs)
-        writer.writerow(
-            [label, seed, f"{result['best']:.4f}", f"{result['last']:.4f}", f"{result['seconds']:.2f}", curve]
-        )
-    return result
+    curve = " ".join(f"{a:.4f}" for a in accs)
+    seconds = float(np.median(history.column("seconds")))
+    return {"run": label, "seed": seed, "best": max(accs), "last": accs[-1], "seconds": seconds, "curve": curve}
 
 
 def main() -> None:
@@ -195,17 +168,15 @@ def main() -> None:
             lambda s: from_scratch(backbone.name, loader(augmented, s), val, s, args.scratch_epochs),
         ),
     ]
-    done = done_runs(table)
-    runs: dict[str, list[dict]] = {}
+    results = pd.read_csv(table) if table.exists() else pd.DataFrame(columns=["run", "seed"])
     for label, run in plans:
         for seed in args.seeds:
-            result = done.get((label, seed)) or record(table, label, seed, run(seed))
-            runs.setdefault(label, []).append(result)
-            print(
-                f"{label}, seed {seed}: best {result['best']:.3f}, last {result['last']:.3f}, "
-                f"{result['seconds']:.1f} s per epoch",
-                flush=True,
-            )
+            if ((results["run"] == label) & (results["seed"] == seed)).any():
+                continue  # finished in an earlier invocation
+            row = result_row(label, seed, run(seed))
+            results = pd.concat([results, pd.DataFrame([row])], ignore_index=True)
+            results.to_csv(table, index=False, float_format="%.4f")  # kept after every run
+            print(f"{label}, seed {seed}: best {row['best']:.3f}, last {row['last']:.3f}", flush=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2  # KiB on Linux -> GiB
     print(f"resident peak of this process: {peak:.2f} GiB")
 
@@ -225,13 +196,11 @@ def main() -> None:
         "| run | best val accuracy per seed (mean) | last epoch per seed (mean) | s per epoch |",
         "|---|---|---|---|",
     ]
-    for label, results in runs.items():
-        lines.append(
-            f"| {label} | {cell([r['best'] for r in results])} | {cell([r['last'] for r in results])} "
-            f"| {np.median([r['seconds'] for r in results]):.1f} |"
-        )
-    scratch = next(results for label, results in runs.items() if label.startswith("from scratch"))
-    curve = np.mean([r["curve"] for r in scratch], axis=0)
+    for label, _run in plans:
+        group = results[(results["run"] == label) & results["seed"].isin(args.seeds)].sort_values("seed")
+        lines.append(f"| {label} | {cell(group['best'])} | {cell(group['last'])} | {group['seconds'].median():.1f} |")
+    scratch = results[(results["run"] == plans[-1][0]) & results["seed"].isin(args.seeds)]
+    curve = np.mean([[float(v) for v in c.split()] for c in scratch["curve"]], axis=0)
     marks = sorted({0, *range(4, len(curve), 5), len(curve) - 1})
     lines += [
         "",

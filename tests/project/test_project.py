@@ -136,12 +136,3 @@ def test_no_published_page_names_a_tracker_issue():
     for path in pages:
         found = re.findall(r"\b(?:course )?issues? #?\d+\b|\(issue \d+", path.read_text(), flags=re.I)
         assert not found, f"{path.relative_to(REPO)} names a tracker issue: {found[:3]}"
-
-
-def test_no_notebook_leaves_a_temporary_folder_behind():
-    """A folder from mkdtemp outlives the kernel: 175 MB of exported models per run of notebook 07
-    piled up in /tmp. TemporaryDirectory is removed on a re-run of its cell and at kernel shutdown."""
-    for path in NOTEBOOKS:
-        for i, cell in enumerate(json.loads(path.read_text())["cells"]):
-            if cell["cell_type"] == "code":
-                assert "mkdtemp(" not in "".join(cell["source"]), f"{path.name} cell {i}: use TemporaryDirectory"
