@@ -8,6 +8,7 @@ import io
 import os
 import shutil
 import subprocess
+import time
 import zipfile
 from pathlib import Path
 
@@ -26,10 +27,12 @@ def jpeg(seed: int = 0) -> bytes:
 
 
 def zipped(files: dict[str, bytes], method: int = zipfile.ZIP_DEFLATED) -> bytes:
+    """The same files always make the same bytes: a fixed date in every header (writestr with a bare name
+    stamps the clock, so the same photos zipped a second apart made two different uploads)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=method) as archive:
         for name, data in files.items():
-            archive.writestr(name, data)
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), data, compress_type=method)
     return buffer.getvalue()
 
 
@@ -97,6 +100,12 @@ def test_a_zip_from_macos_keeps_its_classes_without_the_finder_files(tmp_path):
     data = zipped({"photos/ants/0.jpg": jpeg(), "photos/bees/0.jpg": jpeg(1), "__MACOSX/photos/._0.jpg": b"meta"})
     folder = unpack_upload("photos.zip", data, cache=tmp_path)
     assert folder.name == "photos" and not (tmp_path / "uploads" / folder.parent.name / "__MACOSX").exists()
+
+
+def test_the_same_photos_zipped_later_are_the_same_upload(monkeypatch):
+    first = photos_zip()
+    monkeypatch.setattr(time, "time", lambda: 2_000_000_000.0)  # another day: a clock-stamped zip would differ
+    assert photos_zip() == first
 
 
 def test_only_the_newest_uploads_are_kept(tmp_path):
