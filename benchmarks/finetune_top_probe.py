@@ -6,6 +6,11 @@ them in any seed's 1,000-sentence subset), never on the dev split the notebook r
 accuracy is printed too, for the record. Usage (offline, as the notebooks run):
 
     python benchmarks/finetune_top_probe.py --top 2 --lrs 1e-4,2e-4,3e-4 --seeds 0,1,2
+    python benchmarks/finetune_top_probe.py --top 2 --recipe ulmfit --lrs 3e-4,6e-4,1e-3 --seeds 0,1,2
+
+``--recipe ulmfit`` runs section 6's refinements instead (discriminative rates from the given top rate,
+times 0.8 per tier going down; one more tier unfrozen every 1/tiers of the steps), so that their top rate
+is chosen the same way as plain fine-tuning's.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from course_utils.threads import use_usable_cpus
 from course_utils.train import release_memory, seed_everything
 
 EPOCHS, BATCH, PER_CLASS = 2, 16, 500  # as in the notebook
+DECAY = 0.8  # notebook 03's discriminative factor per tier
 
 
 class CachedBottom(nn.Module):
@@ -76,11 +82,20 @@ def accuracy(model, states: list, labels: list[int]) -> float:
     return float((pred.numpy() == np.asarray(labels)).mean())
 
 
+def tiers(model) -> list[list[nn.Parameter]]:
+    """Parameter tiers, top first: head with pooler, then each trained layer going down (notebook 03's)."""
+    base = model.base_model
+    return [[*model.classifier.parameters(), *base.pooler.parameters()]] + [
+        list(layer.parameters()) for layer in reversed(base.encoder.layer)
+    ]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--top", default="2", help="comma-separated numbers of top layers to fine-tune")
     parser.add_argument("--lrs", default="1e-4,2e-4,3e-4")
     parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--recipe", choices=("plain", "ulmfit"), default="plain")
     args = parser.parse_args()
     tops = [int(x) for x in args.top.split(",")]
     lrs = [float(x) for x in args.lrs.split(",")]
@@ -118,13 +133,24 @@ def main() -> None:
                 g = seed_everything(s)
                 sampler = LengthGroupedSampler(BATCH, lengths=[len(x) for x, _ in rows], generator=g)
                 loader = DataLoader(rows, batch_size=BATCH, sampler=sampler, collate_fn=collate)
-                optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+                groups = tiers(model)
+                if args.recipe == "ulmfit":
+                    rates = [{"params": g, "lr": lr * DECAY**depth} for depth, g in enumerate(groups)]
+                    optimizer = torch.optim.AdamW(rates, weight_decay=0.01)
+                else:
+                    optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
                 total = EPOCHS * len(loader)
                 scheduler = get_linear_schedule_with_warmup(optimizer, total // 10, total)
-                start = time.perf_counter()
+                start, step = time.perf_counter(), 0
                 model.train()
                 for _ in range(EPOCHS):
                     for batch in loader:
+                        if args.recipe == "ulmfit":  # gradual unfreezing: the top 1 + step * tiers // total tiers
+                            k = 1 + step * len(groups) // total
+                            for depth, g in enumerate(groups):
+                                for p in g:
+                                    p.requires_grad_(depth < k)
+                        step += 1
                         loss = model(**batch).loss
                         optimizer.zero_grad()
                         loss.backward()
@@ -132,6 +158,7 @@ def main() -> None:
                         scheduler.step()
                 seconds = time.perf_counter() - start
                 row = {
+                    "recipe": args.recipe,
                     "top": top,
                     "lr": lr,
                     "seed": s,

@@ -44,6 +44,8 @@ MIB = 1024**2
 
 # Per notebook file: (cell item name, kernel VmHWM in bytes after it), in the order they ran.
 _peaks: dict[IPyNbFile, list[tuple[str, int]]] = defaultdict(list)
+# Per notebook name: its kernel's peak after both passes, in bytes, for the summary at the end.
+_final_peaks: dict[str, int] = {}
 # Per notebook file: the temporary folder's entries before its first cell ran.
 _temp_before: dict[IPyNbFile, set[str]] = {}
 
@@ -89,6 +91,7 @@ class KernelPeak(pytest.Item):
         if not trace:
             pytest.skip("the kernel's peak memory is read from /proc (Linux only)")
         peak = trace[-1][1]
+        _final_peaks[self.parent.name] = peak
         if peak <= LIMIT:
             return
         crossed = next(name for name, value in trace if value > LIMIT)
@@ -150,3 +153,11 @@ def pytest_collection_modifyitems(session, config, items):
             out.append(KernelPeak.from_parent(item.parent, name=PEAK))
             out.append(LeavesNoTemporaryFiles.from_parent(item.parent, name=CLEAN))
     items[:] = out
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line per notebook with its kernel's peak after both passes, under or over the limit alike."""
+    if _final_peaks:
+        terminalreporter.section("kernel peaks after both passes (limit 2,048 MiB)")
+        for name, peak in _final_peaks.items():
+            terminalreporter.write_line(f"{name}: {peak / MIB:,.0f} MiB{'  OVER' if peak > LIMIT else ''}")
