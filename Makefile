@@ -20,7 +20,7 @@ export OMP_WAIT_POLICY ?= PASSIVE
 NEED_PYTHON = command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: no '$(PYTHON)' found. Install Python 3.11 or newer, then run make again (or name it: make lab PYTHON=python3.11)." >&2; exit 1; }
 INSTALL     = $(PYTHON) tools/install.py --venv $(VENV) --constraints $(CONSTRAINTS) $(if $(TORCH_INDEX),--torch-index $(TORCH_INDEX))
 
-.PHONY: setup setup-dev fetch lab test test-fast doctor lint site bench bench-busy bench-hub bench-compile bench-vision ipex sweep-setfit constraints clean
+.PHONY: setup setup-dev fetch lab test test-fast doctor lint site bench bench-busy bench-twice bench-hub bench-compile bench-vision ipex sweep-setfit constraints clean
 
 setup: $(VENV)/.course-installed
 setup-dev: $(VENV)/.course-installed-dev
@@ -114,9 +114,12 @@ ipex: setup-dev
 # laptop's slowdown (target: at most 2.5x on two cores), added to benchmarks/results.md.
 bench-busy: setup-dev
 	$(BIN)/python -m course_utils fetch
-	$(BIN)/python benchmarks/bench_notebooks.py notebooks/03_bert_sentiment.ipynb \
-	  notebooks/04_setfit_few_shot.ipynb notebooks/05_negative_transfer.ipynb \
-	  notebooks/06_domain_adaptation.ipynb --load 2
+	$(BIN)/python benchmarks/bench_notebooks.py --load 2
+
+# Each notebook's Run All pressed twice in one kernel: both passes' times and memory peaks.
+bench-twice: setup-dev
+	$(BIN)/python -m course_utils fetch
+	$(BIN)/python benchmarks/bench_notebooks.py --twice
 
 # What SetFit with the course's encoder reaches on SST-2 (notebook 04's evidence): pools x pair
 # budgets x losses x shots x 5 seeds, then the frozen encoder with 1,000 labels per class.

@@ -7,8 +7,12 @@ that is not running; OpenMP's default wait is a busy spin, which burns the very 
 thread needs. Small operations in tight training loops suffer most: on a 2-core machine shared
 with two busy processes they ran 5-7x slower instead of about 2x.
 
-Two settings fix it, and the notebooks call :func:`use_usable_cpus` for the first:
+Three settings fix it, and the notebooks call :func:`use_usable_cpus` for the first two:
 - one thread per CPU the process may use (its affinity mask, capped by a cgroup CPU quota);
+- fewer when other programs keep the machine's CPUs busy: before each cell a notebook runs, as many
+  threads as there are CPUs nobody else is running on, at least one (:func:`threads_for_load`). A
+  quota does not help there: on a lab machine, a hub node without CPU limits or a laptop compiling
+  something, a second thread mostly waits for a core that another program holds;
 - ``OMP_WAIT_POLICY=PASSIVE``: idle OpenMP threads sleep instead of spinning. OpenMP reads it
   when PyTorch is imported, so it has to be in the kernel's environment before that: ``make lab``,
   the tests and the benchmarks set it; hub admins set it in the spawner (docs/instructors.md).
@@ -19,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +32,7 @@ from . import config
 THREADS_ENV = "COURSE_THREADS"  # a whole number overrides the detected count
 WAIT_POLICY_ENV = "OMP_WAIT_POLICY"
 CGROUP_ROOT = Path("/sys/fs/cgroup")
+LOADAVG = Path("/proc/loadavg")
 
 
 def cgroup_cpu_limit(root: Path = CGROUP_ROOT) -> float | None:
@@ -64,13 +70,59 @@ def usable_cpus(root: Path = CGROUP_ROOT) -> int:
     return max(1, cpus)
 
 
-def use_usable_cpus() -> int:
-    """Give PyTorch one thread per usable CPU; return that number."""
+def running_elsewhere(loadavg: Path | None = None, reads: int = 5, pause: float = 0.002) -> int | None:
+    """Threads running or waiting for a CPU right now on the whole machine, besides the caller.
+
+    ``/proc/loadavg``'s fourth field counts them ("3/412": 3 runnable of 412), the reader included;
+    the median of a few reads ignores a process that only blinks. None where the file is missing.
+    """
+    counts = []
+    for i in range(reads):
+        try:
+            counts.append(int((loadavg or LOADAVG).read_text().split()[3].split("/")[0]) - 1)
+        except (OSError, ValueError, IndexError):
+            return None
+        if i < reads - 1:
+            time.sleep(pause)
+    return max(0, sorted(counts)[len(counts) // 2])
+
+
+def threads_for_load(usable: int | None = None, loadavg: Path | None = None) -> int:
+    """The usable CPUs that nothing else is running on now (at least 1); ``COURSE_THREADS`` wins."""
+    usable = usable_cpus() if usable is None else usable
+    if config.whole_number(THREADS_ENV) is not None:
+        return usable
+    busy = running_elsewhere(loadavg)
+    if busy is None:
+        return usable
+    return max(1, min(usable, (os.cpu_count() or usable) - busy))
+
+
+_usable = 1  # what use_usable_cpus found: the most threads the hook below gives
+
+
+def _before_each_cell(*_info) -> None:
+    """IPython's pre_run_cell hook: size PyTorch's threads for the machine's load now."""
     import torch
 
-    threads = usable_cpus()
-    torch.set_num_threads(threads)
-    return threads
+    torch.set_num_threads(threads_for_load(_usable))
+
+
+def use_usable_cpus() -> int:
+    """Give PyTorch one thread per usable CPU, fewer while other programs keep CPUs busy (checked again
+    before each cell in a notebook); return the usable count, the most it will use."""
+    import torch
+
+    global _usable
+    _usable = usable_cpus()
+    torch.set_num_threads(threads_for_load(_usable))
+    with contextlib.suppress(ImportError):
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is not None and _before_each_cell not in shell.events.callbacks["pre_run_cell"]:
+            shell.events.register("pre_run_cell", _before_each_cell)
+    return _usable
 
 
 @contextlib.contextmanager

@@ -128,3 +128,58 @@ def test_fit_trains_a_small_model_on_one_thread_and_a_large_one_on_all():
     fit(large, data, epochs=1, optimizer=torch.optim.SGD(large.parameters(), lr=0.1), loss_fn=loss_fn, progress=False)
     assert seen == [1, 1, 2, 2]
     assert torch.get_num_threads() == 2
+
+
+def loadavg(tmp_path, running: int):
+    path = tmp_path / "loadavg"
+    path.write_text(f"1.93 1.20 0.84 {running}/412 40123\n")
+    return path
+
+
+def test_other_running_threads_are_read_from_proc_loadavg(tmp_path):
+    assert threads.running_elsewhere(loadavg(tmp_path, 3), pause=0) == 2  # the reader is one of the three
+    assert threads.running_elsewhere(loadavg(tmp_path, 1), pause=0) == 0
+    assert threads.running_elsewhere(tmp_path / "missing", pause=0) is None  # macOS, Windows: no such file
+
+
+@pytest.mark.parametrize(("running", "cpus", "usable", "expected"), [(1, 2, 2, 2), (2, 2, 2, 1), (3, 2, 2, 1),
+                                                                     (3, 64, 2, 2), (63, 64, 4, 2)])  # fmt: skip
+def test_busy_cpus_take_threads_away_down_to_one(tmp_path, monkeypatch, running, cpus, usable, expected):
+    monkeypatch.delenv(threads.THREADS_ENV, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: cpus)
+    assert threads.threads_for_load(usable, loadavg(tmp_path, running)) == expected
+
+
+def test_the_override_also_wins_over_the_load(tmp_path, monkeypatch):
+    monkeypatch.setenv(threads.THREADS_ENV, "2")
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    assert threads.threads_for_load(2, loadavg(tmp_path, 5)) == 2
+
+
+def test_a_notebook_resizes_the_threads_before_each_cell(tmp_path, monkeypatch):
+    import IPython
+    import torch
+    from IPython.core.events import EventManager, available_events
+
+    class Shell:
+        def __init__(self):
+            self.events = EventManager(self, available_events)
+
+    shell, before = Shell(), torch.get_num_threads()
+    monkeypatch.setattr(IPython, "get_ipython", lambda: shell)
+    monkeypatch.delenv(threads.THREADS_ENV, raising=False)
+    monkeypatch.setattr(threads, "usable_cpus", lambda: 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(threads, "LOADAVG", loadavg(tmp_path, 1))  # nothing else running
+    try:
+        assert threads.use_usable_cpus() == 2 and torch.get_num_threads() == 2
+        threads.use_usable_cpus()  # the first cell run again: still one hook
+        assert shell.events.callbacks["pre_run_cell"].count(threads._before_each_cell) == 1
+        monkeypatch.setattr(threads, "LOADAVG", loadavg(tmp_path, 3))  # two busy programs start
+        shell.events.trigger("pre_run_cell", None)
+        assert torch.get_num_threads() == 1
+        monkeypatch.setattr(threads, "LOADAVG", loadavg(tmp_path, 1))  # and stop
+        shell.events.trigger("pre_run_cell", None)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)
