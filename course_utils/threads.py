@@ -70,16 +70,26 @@ def usable_cpus(root: Path = CGROUP_ROOT) -> int:
     return max(1, cpus)
 
 
-def running_elsewhere(loadavg: Path | None = None, reads: int = 5, pause: float = 0.002) -> int | None:
-    """Threads running or waiting for a CPU right now on the whole machine, besides the caller.
+def own_running(tasks: Path = Path("/proc/self/task")) -> int:
+    """This process's threads that are running or waiting for a CPU now, the caller included."""
+    running = 0
+    for stat in tasks.glob("*/stat"):
+        with contextlib.suppress(OSError, IndexError):
+            running += stat.read_text().rsplit(")", 1)[1].split()[0] == "R"
+    return max(1, running)
 
-    ``/proc/loadavg``'s fourth field counts them ("3/412": 3 runnable of 412), the reader included;
-    the median of a few reads ignores a process that only blinks. None where the file is missing.
+
+def running_elsewhere(loadavg: Path | None = None, reads: int = 5, pause: float = 0.002) -> int | None:
+    """Threads of other processes running or waiting for a CPU right now, on the whole machine.
+
+    ``/proc/loadavg``'s fourth field counts every such thread ("3/412": 3 runnable of 412); this
+    process's own (the reader, and PyTorch threads still spinning after the last cell) are taken
+    off. The median of a few reads ignores a process that only blinks. None where the file is missing.
     """
     counts = []
     for i in range(reads):
         try:
-            counts.append(int((loadavg or LOADAVG).read_text().split()[3].split("/")[0]) - 1)
+            counts.append(int((loadavg or LOADAVG).read_text().split()[3].split("/")[0]) - own_running())
         except (OSError, ValueError, IndexError):
             return None
         if i < reads - 1:
@@ -101,21 +111,28 @@ def threads_for_load(usable: int | None = None, loadavg: Path | None = None) -> 
 _usable = 1  # what use_usable_cpus found: the most threads the hook below gives
 
 
-def _before_each_cell(*_info) -> None:
-    """IPython's pre_run_cell hook: size PyTorch's threads for the machine's load now."""
+def set_threads(n: int) -> None:
+    """``n`` threads for PyTorch and for every other thread pool loaded so far: numpy's and scipy's
+    OpenBLAS (whose idle threads spin, whatever ``OMP_WAIT_POLICY`` says) and scikit-learn's OpenMP."""
     import torch
+    from threadpoolctl import threadpool_limits
 
-    torch.set_num_threads(threads_for_load(_usable))
+    torch.set_num_threads(n)
+    threadpool_limits(n)
+
+
+def _before_each_cell(*_info) -> None:
+    """IPython's pre_run_cell hook: size the thread pools for the machine's load now."""
+    set_threads(threads_for_load(_usable))
 
 
 def use_usable_cpus() -> int:
-    """Give PyTorch one thread per usable CPU, fewer while other programs keep CPUs busy (checked again
-    before each cell in a notebook); return the usable count, the most it will use."""
-    import torch
-
+    """Give PyTorch (and numpy's, scipy's, scikit-learn's pools) one thread per usable CPU, fewer while
+    other programs keep CPUs busy (checked again before each cell in a notebook); return the usable count,
+    the most it will use."""
     global _usable
     _usable = usable_cpus()
-    torch.set_num_threads(threads_for_load(_usable))
+    set_threads(threads_for_load(_usable))
     with contextlib.suppress(ImportError):
         from IPython import get_ipython
 

@@ -136,8 +136,15 @@ def loadavg(tmp_path, running: int):
     return path
 
 
-def test_other_running_threads_are_read_from_proc_loadavg(tmp_path):
+def test_this_process_counts_at_least_its_reading_thread():
+    assert threads.own_running() >= 1
+
+
+def test_other_running_threads_are_read_from_proc_loadavg(tmp_path, monkeypatch):
+    monkeypatch.setattr(threads, "own_running", lambda: 1)
     assert threads.running_elsewhere(loadavg(tmp_path, 3), pause=0) == 2  # the reader is one of the three
+    monkeypatch.setattr(threads, "own_running", lambda: 3)  # its own threads still spinning: not elsewhere
+    assert threads.running_elsewhere(loadavg(tmp_path, 3), pause=0) == 0
     assert threads.running_elsewhere(loadavg(tmp_path, 1), pause=0) == 0
     assert threads.running_elsewhere(tmp_path / "missing", pause=0) is None  # macOS, Windows: no such file
 
@@ -146,6 +153,7 @@ def test_other_running_threads_are_read_from_proc_loadavg(tmp_path):
                                                                      (3, 64, 2, 2), (63, 64, 4, 2)])  # fmt: skip
 def test_busy_cpus_take_threads_away_down_to_one(tmp_path, monkeypatch, running, cpus, usable, expected):
     monkeypatch.delenv(threads.THREADS_ENV, raising=False)
+    monkeypatch.setattr(threads, "own_running", lambda: 1)
     monkeypatch.setattr(os, "cpu_count", lambda: cpus)
     assert threads.threads_for_load(usable, loadavg(tmp_path, running)) == expected
 
@@ -170,6 +178,7 @@ def test_a_notebook_resizes_the_threads_before_each_cell(tmp_path, monkeypatch):
     monkeypatch.delenv(threads.THREADS_ENV, raising=False)
     monkeypatch.setattr(threads, "usable_cpus", lambda: 2)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(threads, "own_running", lambda: 1)
     monkeypatch.setattr(threads, "LOADAVG", loadavg(tmp_path, 1))  # nothing else running
     try:
         assert threads.use_usable_cpus() == 2 and torch.get_num_threads() == 2
