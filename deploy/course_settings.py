@@ -34,6 +34,8 @@ c.Spawner.default_url = "/lab"
 # jupyterhub_config.py only passes them to the server as MEM_LIMIT and MEM_GUARANTEE.
 c.Spawner.mem_guarantee = "2G"
 c.Spawner.mem_limit = "3G"
+# Each kernel runs as many PyTorch/BLAS threads as this limit allows, fewer while other programs keep
+# the node's CPUs busy (course_utils.threads, checked before each cell); COURSE_THREADS fixes the count.
 c.Spawner.cpu_limit = 2
 # Shut down kernels idle for 20 minutes, but never one that is running a cell (cull_busy) or whose
 # notebook is open in a browser tab (cull_connected): a learner mid-lab keeps their kernel's state.
