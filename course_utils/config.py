@@ -58,8 +58,9 @@ SETTINGS: dict[str, Setting] = {
         Setting(
             "COURSE_THREADS",
             "whole number",
-            "PyTorch threads per kernel",
-            "the CPUs the kernel may use (affinity mask, cgroup quota)",
+            "PyTorch threads per kernel, fixed",
+            "the CPUs the kernel may use (affinity mask, cgroup quota), fewer before a cell while other programs "
+            "keep those CPUs busy",
         ),
         Setting(
             "COURSE_STRICT",
