@@ -248,20 +248,12 @@ def run_busy(paths: list[Path], n: int, out: Path) -> list[str]:
         rows.append(f"| {path.stem} | {alone:.0f} s | {busy:.0f} s | {ratio:.2f}x{flag} |")
         print(rows[-1], flush=True)
     title = f"Busy machine: each notebook alone, then beside {n} CPU-burning processes (offline configuration)"
-    text = out.read_text() if out.exists() else ""
-    body = "\n".join(
-        [
-            f"Measured {time.strftime('%Y-%m-%d')} on: {machine()}; "
-            f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'not set')}; "
-            f"COURSE_THREADS={os.environ.get('COURSE_THREADS') or 'not set (fewer threads while CPUs are busy)'}; "
-            f"target: at most {BUSY_TARGET}x",
-            "",
-            "| notebook | alone | busy | slowdown |",
-            "|---|---|---|---|",
-            *merge_rows(section_rows(text, title), rows),
-        ]
+    settings = (
+        f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'not set')}; "
+        f"COURSE_THREADS={os.environ.get('COURSE_THREADS') or 'not set (fewer threads while CPUs are busy)'}; "
+        f"target: at most {BUSY_TARGET}x"
     )
-    out.write_text(replace_section(text, title, body))
+    write_table(out, title, ["notebook", "alone", "busy", "slowdown"], rows, settings)
     return over
 
 
@@ -279,18 +271,25 @@ def run_twice(paths: list[Path], out: Path) -> list[str]:
         rows.append(f"| {path.stem} | {first:.0f} s | {both:.0f} s | {first_gib:.2f} GiB | {gib:.2f} GiB{flag} |")
         print(rows[-1], flush=True)
     title = "Run All twice without a restart (offline configuration)"
+    columns = ["notebook", "first pass", "both passes", "kernel peak, first pass", "kernel peak, both passes"]
+    write_table(out, title, columns, rows)
+    return over
+
+
+def write_table(out: Path, title: str, columns: list[str], rows: list[str], settings: str = "") -> None:
+    """Replace the ``## title`` section of ``out`` with today's machine line and the table, keeping the
+    rows of notebooks not re-run."""
     text = out.read_text() if out.exists() else ""
     body = "\n".join(
         [
-            f"Measured {time.strftime('%Y-%m-%d')} on: {machine()}",
+            f"Measured {time.strftime('%Y-%m-%d')} on: {machine()}" + (f"; {settings}" if settings else ""),
             "",
-            "| notebook | first pass | both passes | kernel peak, first pass | kernel peak, both passes |",
-            "|---|---|---|---|---|",
+            "| " + " | ".join(columns) + " |",
+            "|" + "---|" * len(columns),
             *merge_rows(section_rows(text, title), rows),
         ]
     )
     out.write_text(replace_section(text, title, body))
-    return over
 
 
 CALIBRATION = {"gflops": float("nan")}
