@@ -133,8 +133,9 @@ def _stub(*args: Any, **kwargs: Any) -> None: ...
 
 
 def unanswered(answer: Any) -> bool:
-    """``...``, ``None``, a function whose body is still ``...``, or a tuple starting with one of these
-    (an answer passed with the data it is checked on) are the placeholders learners start from.
+    """``...``, ``None``, a function whose body is still ``...``, a class whose methods all are, or a tuple
+    starting with one of these (an answer passed with the data it is checked on) are the placeholders
+    learners start from.
 
     A stub function compiles to the same bytecode as ``_stub`` (``...``, ``pass`` and ``return
     None`` alike), so a "write this function" exercise is neutral on Run All, not a red verdict.
@@ -143,6 +144,9 @@ def unanswered(answer: Any) -> bool:
         return True
     if isinstance(answer, tuple) and answer:  # an answer passed with what it is checked on: (model, data, ...)
         return unanswered(answer[0])
+    if isinstance(answer, type):  # a "write this class" exercise: every method it defines is still a stub
+        methods = [f for f in vars(answer).values() if callable(f) and hasattr(f, "__code__")]
+        return bool(methods) and all(unanswered(f) for f in methods)
     code = getattr(answer, "__code__", None)
     return code is not None and code.co_code == _stub.__code__.co_code and code.co_consts in ((None,), ())
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 import torch
 
 from ..checks import equals, register
+from .tiny_bert import tiny_classifier
 
 _DRAWS = itertools.count()  # each call draws other sentences: no list of answers can be written in advance
 
@@ -42,7 +43,7 @@ def _discriminative_rates(build: Callable) -> bool:
     at ``decay`` times the tier above; frozen parameters left out."""
     rng = random.Random()
     for layers, frozen_bottom in ((4, 0), (3, 1)):
-        model = _tiny_classifier(layers)
+        model = tiny_classifier(layers)
         for layer in list(model.base_model.encoder.layer)[:frozen_bottom]:
             layer.requires_grad_(False)
         model.base_model.embeddings.requires_grad_(False)
@@ -111,27 +112,10 @@ register(
 )
 
 
-def _tiny_classifier(layers: int = 4) -> torch.nn.Module:
-    """A small BERT classifier with random weights: the same module names as MiniLM's, built in milliseconds."""
-    from transformers import BertConfig, BertForSequenceClassification
-
-    config = BertConfig(
-        vocab_size=50,
-        hidden_size=8,
-        num_hidden_layers=layers,
-        num_attention_heads=2,
-        intermediate_size=16,
-        num_labels=2,
-    )
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        return BertForSequenceClassification(config)
-
-
 def _trains_only_the_top(train_top: Callable) -> bool:
     """For k = 0, 1, 3 and 4 on a fresh model each: exactly the top k layers, the pooler and the head train."""
     for k in (0, 1, 3, 4):
-        model = _tiny_classifier()
+        model = tiny_classifier()
         returned = train_top(model, k)
         model = returned if isinstance(returned, torch.nn.Module) else model
         base, layers = model.base_model, model.base_model.encoder.layer

@@ -40,6 +40,21 @@ def test_a_function_still_to_be_written_is_unanswered_and_a_written_one_is_check
     assert checks.check("t.num", written).status == "wrong"  # checked, and not 42
 
 
+def test_a_class_still_to_be_written_is_unanswered_and_a_started_one_is_checked():
+    class Layer:
+        def __init__(self, base, rank): ...
+
+    class Started:
+        def __init__(self, base, rank): ...
+
+        def forward(self, x):
+            return x
+
+    assert checks.check("t.num", Layer).status == "unanswered"
+    assert checks.check("t.num", Started).status == "wrong"  # one method written: checked
+    assert checks.check("t.num", int).status == "wrong"  # a class with no methods of its own is an answer
+
+
 def test_answer_of_the_wrong_kind_is_feedback_not_an_exception():
     fb = checks.check("t.float", "three")
     assert fb.status == "wrong" and "could not be checked" in repr(fb)
