@@ -61,6 +61,7 @@ BUDGETS = {
     "06_domain_adaptation": (240, 2.0),
     "07_cpu_deployment": (240, 2.0),
     "08_your_own_data": (240, 2.0),
+    "09_parameter_efficient": (240, 2.0),
 }
 CONFIGS = {
     "offline": {

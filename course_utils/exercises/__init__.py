@@ -29,7 +29,7 @@ def load_exercises(notebook: str) -> ExerciseTools:
     return ExerciseTools(checks.check, checks.hint, checks.predict, checks.reveal)
 
 
-NOTEBOOKS = ("01", "02", "03", "04", "05", "06", "07", "08")
+NOTEBOOKS = ("01", "02", "03", "04", "05", "06", "07", "08", "09")
 
 
 def markdown_table() -> str:

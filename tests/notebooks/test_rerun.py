@@ -2,7 +2,7 @@
 
 The second run itself happens in the notebook tests: the plugin ``tests/nbval_second_run.py``
 appends to nbval's run of each notebook a second pass over its code cells, in order, in the same
-kernel. Notebooks 00 and 01 run every cell twice. In 02-07 the cells tagged ``heavy`` run once:
+kernel. Notebooks 00 and 01 run every cell twice. In 02-09 the cells tagged ``heavy`` run once:
 
 - 02: the stage-by-stage feature pass, the fine-tuning seeds with and without augmentation, the
   from-scratch runs;
@@ -12,6 +12,7 @@ kernel. Notebooks 00 and 01 run every cell twice. In 02-07 the cells tagged ``he
 - 06: the digit networks, the text encoding pass, the multi-task runs.
 - 07: the teacher's outputs for distillation, OpenVINO with NNCF's calibration, and the checks
   on the OpenVINO rows (the second pass starts a new table, without them).
+- 09: the encoding pass, the nine fine-tuning runs, the tweet adapter's training.
 
 Everything else in them, the model cells, the exercises and their solutions included, runs twice.
 After the second pass come one check of the kernel's peak memory (2 GiB at most, course issue 40)

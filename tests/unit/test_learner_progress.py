@@ -32,7 +32,7 @@ EVENTS = [
 
 def test_done_tried_and_not_started_per_notebook():
     rows = {row.notebook: row for row in learner_progress.notebook_table(EVENTS)}
-    assert list(rows) == ["01", "02", "03", "04", "05", "06", "07", "08"]
+    assert list(rows) == ["01", "02", "03", "04", "05", "06", "07", "08", "09"]
     first = rows["01"]
     assert first.done == ("01.iterations",) and first.tried == ("01.loader",)
     assert len(first.not_started) == 2 and "01.train_epoch" in first.not_started
