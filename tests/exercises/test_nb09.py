@@ -28,6 +28,11 @@ def count_full_matrices(model, rank, targets):  # counts W's weights instead of 
     )
 
 
+def count_with_peft(model, rank, targets):  # section 1's own way: let peft add the adapters, then count them
+    wrapped = inject_adapter_in_model(LoraConfig(r=rank, target_modules=list(targets)), model)
+    return sum(p.numel() for name, p in wrapped.named_parameters() if "lora_" in name)
+
+
 def count_first_layer_only(model, rank, targets):  # one layer's adapters, as if the model had one layer
     return reference_count(model.base_model.encoder.layer[0], rank, targets)
 
@@ -104,7 +109,8 @@ CASES = {
         right=lambda: reference_count,
         wrong={
             "constant: the notebook's count for its own model": lambda: lambda m, r, t: 24_576,
-            "reused: the count for one layer": lambda: count_first_layer_only,
+            "reused: peft adds the adapters and they are counted, as section 1 does": lambda: count_with_peft,
+            "other: the count for one layer": lambda: count_first_layer_only,
             "other: the full matrices": lambda: count_full_matrices,
         },
     ),
