@@ -90,6 +90,38 @@ def tiers(model) -> list[list[nn.Parameter]]:
     ]
 
 
+def cut_classifier(path, at: int):
+    """A fresh 2-class MiniLM whose embeddings and layers below ``at`` are replaced by the cached vectors."""
+    model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=2)
+    model.base_model.encoder.layer = model.base_model.encoder.layer[at:]
+    model.base_model.embeddings = CachedBottom()
+    return model
+
+
+def train(model, optimizer, rows: list, seed: int, epochs: int = EPOCHS, batch: int = BATCH, before_step=None) -> float:
+    """Notebook 03's loop: ``epochs`` passes over ``rows`` (cached states, label) in length-grouped batches,
+    warmup over the first 10% of the steps then linear decay; ``before_step(step, total)`` runs before
+    each step. Returns the seconds it took."""
+    g = seed_everything(seed)
+    sampler = LengthGroupedSampler(batch, lengths=[len(x) for x, _ in rows], generator=g)
+    loader = DataLoader(rows, batch_size=batch, sampler=sampler, collate_fn=collate)
+    total = epochs * len(loader)
+    scheduler = get_linear_schedule_with_warmup(optimizer, total // 10, total)
+    start, step = time.perf_counter(), 0
+    model.train()
+    for _ in range(epochs):
+        for inputs in loader:
+            if before_step is not None:
+                before_step(step, total)
+            step += 1
+            loss = model(**inputs).loss
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+    return time.perf_counter() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--top", default="2", help="comma-separated numbers of top layers to fine-tune")
@@ -126,37 +158,22 @@ def main() -> None:
         for lr in lrs:
             for s in seeds:
                 seed_everything(s)
-                model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=2)
-                model.base_model.encoder.layer = model.base_model.encoder.layer[at:]
-                model.base_model.embeddings = CachedBottom()
+                model = cut_classifier(path, at)
                 rows = list(zip(cached[s][at], subsets[s].label.tolist(), strict=True))
-                g = seed_everything(s)
-                sampler = LengthGroupedSampler(BATCH, lengths=[len(x) for x, _ in rows], generator=g)
-                loader = DataLoader(rows, batch_size=BATCH, sampler=sampler, collate_fn=collate)
                 groups = tiers(model)
+                before_step = None
                 if args.recipe == "ulmfit":
                     rates = [{"params": g, "lr": lr * DECAY**depth} for depth, g in enumerate(groups)]
                     optimizer = torch.optim.AdamW(rates, weight_decay=0.01)
+
+                    def before_step(step, total, groups=groups):  # gradual unfreezing: 1 + step * tiers // total
+                        k = 1 + step * len(groups) // total
+                        for depth, g in enumerate(groups):
+                            for p in g:
+                                p.requires_grad_(depth < k)
                 else:
                     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
-                total = EPOCHS * len(loader)
-                scheduler = get_linear_schedule_with_warmup(optimizer, total // 10, total)
-                start, step = time.perf_counter(), 0
-                model.train()
-                for _ in range(EPOCHS):
-                    for batch in loader:
-                        if args.recipe == "ulmfit":  # gradual unfreezing: the top 1 + step * tiers // total tiers
-                            k = 1 + step * len(groups) // total
-                            for depth, g in enumerate(groups):
-                                for p in g:
-                                    p.requires_grad_(depth < k)
-                        step += 1
-                        loss = model(**batch).loss
-                        optimizer.zero_grad()
-                        loss.backward()
-                        optimizer.step()
-                        scheduler.step()
-                seconds = time.perf_counter() - start
+                seconds = train(model, optimizer, rows, s, before_step=before_step)
                 row = {
                     "recipe": args.recipe,
                     "top": top,

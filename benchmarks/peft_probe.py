@@ -17,11 +17,9 @@ import json
 import time
 
 import torch
-from finetune_top_probe import CachedBottom, accuracy, cache, collate
+from finetune_top_probe import accuracy, cache, cut_classifier, train
 from peft import LoraConfig, get_peft_model
-from torch.utils.data import DataLoader
-from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer, get_linear_schedule_with_warmup
-from transformers.trainer_pt_utils import LengthGroupedSampler
+from transformers import AutoModel, AutoTokenizer
 from transformers.utils import logging as hf_logging
 
 from course_utils.data import balanced_sample, load_sst2
@@ -71,9 +69,7 @@ def main() -> None:
         for lr in lrs:
             for s in seeds:
                 seed_everything(s)
-                model = AutoModelForSequenceClassification.from_pretrained(path, num_labels=2)
-                model.base_model.encoder.layer = model.base_model.encoder.layer[at:]
-                model.base_model.embeddings = CachedBottom()
+                model = cut_classifier(path, at)
                 if args.recipe == "lora":
                     config = LoraConfig(
                         task_type="SEQ_CLS", r=rank, lora_alpha=args.alpha, lora_dropout=0.1,
@@ -82,24 +78,10 @@ def main() -> None:
                     model = get_peft_model(model, config)
                 trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
                 rows = list(zip(cached[s], subsets[s].label.tolist(), strict=True))
-                g = seed_everything(s)
-                sampler = LengthGroupedSampler(args.batch, lengths=[len(x) for x, _ in rows], generator=g)
-                loader = DataLoader(rows, batch_size=args.batch, sampler=sampler, collate_fn=collate)
                 optimizer = torch.optim.AdamW(
                     [p for p in model.parameters() if p.requires_grad], lr=lr, weight_decay=0.01
                 )
-                total = args.epochs * len(loader)
-                scheduler = get_linear_schedule_with_warmup(optimizer, total // 10, total)
-                start = time.perf_counter()
-                model.train()
-                for _ in range(args.epochs):
-                    for batch in loader:
-                        loss = model(**batch).loss
-                        optimizer.zero_grad()
-                        loss.backward()
-                        optimizer.step()
-                        scheduler.step()
-                seconds = time.perf_counter() - start
+                seconds = train(model, optimizer, rows, s, epochs=args.epochs, batch=args.batch)
                 row = {
                     "recipe": args.recipe,
                     "rank": rank,
