@@ -110,8 +110,9 @@ ipex: setup-dev
 	$(BIN)/python -m course_utils fetch sst2 all-MiniLM-L6-v2
 	$(BIN)/python benchmarks/ipex_bench.py
 
-# The heavy notebooks alone, then beside two CPU-burning processes: a shared hub's or a busy
-# laptop's slowdown (target: at most 2.5x on two cores), added to benchmarks/results.md.
+# Every notebook alone, then beside two CPU-burning processes, each time with the test suite's second
+# pass (every cell but the heavy ones again): a shared hub's or a busy laptop's slowdown (target: at
+# most 2.5x on two cores), added to benchmarks/results.md.
 bench-busy: setup-dev
 	$(BIN)/python -m course_utils fetch
 	$(BIN)/python benchmarks/bench_notebooks.py --load 2

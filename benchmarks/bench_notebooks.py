@@ -18,11 +18,14 @@ tables whose calibration figures are close.
 
 ``--load N`` measures a busy machine, as on a shared hub or a classroom server: each notebook runs
 alone, then again beside N processes that burn a CPU each, and the table gives both times and
-their ratio (the target: at most 2.5x with two burners on two cores, about a fair share).
+their ratio (the target: at most 2.5x with two burners on two cores, about a fair share). Each run
+is both of the test suite's passes: every cell, then every cell but the ``heavy`` ones again, as a
+learner re-runs cells after editing them.
 
 ``--twice`` runs each notebook's code cells twice in one kernel, as a learner who presses Run All
 again without restarting does (heavy cells included): the table gives both passes' times and the
-kernel's true peak after the first pass and after both.
+kernel's true peak after the first pass and after both. With ``--config resnet50-timing``, the
+notebooks that load the vision backbone run on ResNet-50 with random weights instead.
 
 Configurations:
 - ``offline``: every notebook, vision on EfficientNet-Lite0 (what CI runs; real weights, every claim checked);
@@ -50,6 +53,7 @@ from nbclient.exceptions import CellExecutionError
 
 REPO = Path(__file__).resolve().parents[1]
 BUSY_TARGET = 2.5  # slowdown beside two CPU burners on two cores: about the fair share
+HEAVY = "heavy"  # the cell tag the test suite's second pass leaves out (tests/nbval_second_run.py)
 # Budgets from each notebook's issue: (seconds, GiB of peak kernel memory).
 BUDGETS = {
     "00_start_here": (120, 2.0),
@@ -66,11 +70,13 @@ BUDGETS = {
 CONFIGS = {
     "offline": {
         "title": "Offline configuration (CI): vision on EfficientNet-Lite0, real weights",
+        "short": "offline configuration",
         "env": {"COURSE_BACKBONE": "efficientnet_lite0", "COURSE_TIMING_ONLY": "0"},
         "budgets": {},
     },
     "resnet50-timing": {
         "title": "ResNet-50 configuration, timing only: random weights, accuracy claims not checked",
+        "short": "ResNet-50 configuration, timing only",
         "env": {"COURSE_BACKBONE": "resnet50", "COURSE_TIMING_ONLY": "1"},
         # 05 runs ResNet-50 over 400 images in section 6 and about 25 s of hands-on
         # exercises: 197 s on 2026-11-27 (a slow day), within the course's 240 s per notebook.
@@ -126,18 +132,23 @@ FIRST_PASS: dict[str, tuple[float, float]] = {}  # notebook stem -> (seconds, Gi
 
 
 def bench(
-    path: Path, profile: Path | None = None, keep: Path | None = None, twice: bool = False
+    path: Path, profile: Path | None = None, keep: Path | None = None, again: str | None = None
 ) -> tuple[float, float]:
     """Run ``path`` in a fresh kernel; return (seconds, true peak kernel memory in GiB).
 
     With ``profile``, also write a per-cell table there: seconds and the largest sampled RSS.
     With ``keep`` (a folder), also save the executed notebook there.
-    With ``twice``, run every code cell a second time after the first pass, as Run All pressed twice
-    without a restart does: the result covers both passes, and ``FIRST_PASS`` keeps the first's.
+    With ``again``, run code cells a second time after the first pass: ``"all"`` every one, as Run All
+    pressed twice without a restart does; ``"light"`` all but the ``heavy`` ones, as the test suite's
+    second pass does. The result covers both passes, and ``FIRST_PASS`` keeps the first's.
     """
     nb = nbformat.read(path, as_version=4)
-    if twice:
-        code = [nbformat.v4.new_code_cell(c.source) for c in nb.cells if c.cell_type == "code"]
+    if again:
+        code = [
+            nbformat.v4.new_code_cell(c.source)
+            for c in nb.cells
+            if c.cell_type == "code" and (again == "all" or HEAVY not in c.metadata.get("tags", []))
+        ]
         first_pass_at = 1 + len(nb.cells)  # the index of PASS_CELL
         nb.cells = [nbformat.v4.new_code_cell(START_CELL), *nb.cells, nbformat.v4.new_code_cell(PASS_CELL), *code]
     nb.cells.append(nbformat.v4.new_code_cell(MAXRSS_CELL))
@@ -155,7 +166,7 @@ def bench(
             nbformat.write(nb, keep / path.name)
     text = "".join(out.get("text", "") for out in nb.cells[-1].outputs)
     own, child = (int(v) / 2**20 for v in text.split("MAXRSS_KIB")[1].split()[:2])
-    if twice:
+    if again:
 
         def printed(cell) -> list[str]:
             return "".join(out.get("text", "") for out in cell.outputs).split()
@@ -229,7 +240,8 @@ class Load:
 
 
 def run_busy(paths: list[Path], n: int, out: Path) -> list[str]:
-    """Each notebook alone, then beside ``n`` CPU burners; write the ratio table; return those over 2.5x.
+    """Each notebook alone, then beside ``n`` CPU burners, both passes of the test suite each time (every
+    cell, then all but the heavy ones again); write the ratio table; return those over 2.5x.
 
     Threads are the course's: one per usable CPU, fewer before a cell while other programs keep CPUs busy
     (``course_utils.threads``), unless ``COURSE_THREADS`` fixes them; the table's machine line says which.
@@ -238,40 +250,53 @@ def run_busy(paths: list[Path], n: int, out: Path) -> list[str]:
     rows, over = [], []
     for path in paths:
         os.environ["COURSE_STRICT_TIMING"] = "1"  # alone, the timing claims must hold
-        alone, _ = bench(path)
+        alone, alone_gib = bench(path, again="light")
+        alone_first = FIRST_PASS[path.stem][0]
         os.environ["COURSE_STRICT_TIMING"] = "0"  # beside the load they may not: a busy run measures times
         with Load(n):
-            busy, _ = bench(path)
+            busy, _ = bench(path, again="light")
+        busy_first = FIRST_PASS[path.stem][0]
         os.environ["COURSE_STRICT_TIMING"] = "1"
         ratio = busy / alone
         flag = "" if ratio <= BUSY_TARGET else " OVER TARGET"
         over += [f"busy: {path.stem}"] if flag else []
-        rows.append(f"| {path.stem} | {alone:.0f} s | {busy:.0f} s | {ratio:.2f}x{flag} |")
+        times = " | ".join(f"{t:.0f} s" for t in (alone_first, alone, busy_first, busy))
+        rows.append(f"| {path.stem} | {times} | {ratio:.2f}x{flag} | {alone_gib:.2f} GiB |")
         print(rows[-1], flush=True)
-    title = f"Busy machine: each notebook alone, then beside {n} CPU-burning processes (offline configuration)"
+    title = (
+        f"Busy machine, both passes: each notebook alone, then beside {n} CPU-burning processes (offline configuration)"
+    )
     settings = (
         f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', 'not set')}; "
         f"COURSE_THREADS={os.environ.get('COURSE_THREADS') or 'not set (fewer threads while CPUs are busy)'}; "
-        f"target: at most {BUSY_TARGET}x"
+        "second pass: every cell but the heavy ones, as in the test suite; "
+        f"target: both passes at most {BUSY_TARGET}x"
     )
-    write_table(out, title, ["notebook", "alone", "busy", "slowdown"], rows, settings)
+    columns = [
+        "notebook",
+        *("alone, first pass", "alone, both", "busy, first pass", "busy, both", "slowdown, both"),
+        "kernel peak, both passes alone",
+    ]
+    write_table(out, title, columns, rows, settings)
     return over
 
 
-def run_twice(paths: list[Path], out: Path) -> list[str]:
+def run_twice(paths: list[Path], out: Path, config: str = "offline") -> list[str]:
     """Each notebook's Run All pressed twice in one kernel, heavy cells included; write the table of both
     passes' times and peaks; return those whose peak after both passes is over their memory budget."""
-    os.environ.update(CONFIGS["offline"]["env"])
+    os.environ.update(CONFIGS[config]["env"])
+    if config != "offline":
+        paths = [p for p in paths if uses_backbone(p)]
     rows, over = [], []
     for path in paths:
-        both, gib = bench(path, twice=True)
+        both, gib = bench(path, again="all")
         first, first_gib = FIRST_PASS[path.stem]
         budget_gib = BUDGETS.get(path.stem, (0, float("inf")))[1]
         flag = "" if gib <= budget_gib else " OVER BUDGET"
         over += [f"twice: {path.stem}"] if flag else []
         rows.append(f"| {path.stem} | {first:.0f} s | {both:.0f} s | {first_gib:.2f} GiB | {gib:.2f} GiB{flag} |")
         print(rows[-1], flush=True)
-    title = "Run All twice without a restart (offline configuration)"
+    title = f"Run All twice without a restart ({CONFIGS[config]['short']})"
     columns = ["notebook", "first pass", "both passes", "kernel peak, first pass", "kernel peak, both passes"]
     write_table(out, title, columns, rows)
     return over
@@ -419,7 +444,7 @@ def main() -> int:
     CALIBRATION["gflops"] = calibrate()
     print(f"calibration: {CALIBRATION['gflops']:.0f} GFLOP/s float32 matmul on one thread", flush=True)
     if args.twice:
-        over = run_twice(paths, args.out)
+        over = run_twice(paths, args.out, "offline" if args.config == "all" else args.config)
         print(f"\nwritten to {args.out}" + (f"; over budget: {', '.join(over)}" if over else ""))
         return 1 if over else 0
     if args.load:
