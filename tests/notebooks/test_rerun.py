@@ -15,8 +15,9 @@ kernel. Notebooks 00 and 01 run every cell twice. In 02-09 the cells tagged ``he
 - 09: the encoding pass, the nine fine-tuning runs, the tweet adapter's training.
 
 Everything else in them, the model cells, the exercises and their solutions included, runs twice.
-After the second pass come one check of the kernel's peak memory (2 GiB at most, course issue 40)
-and one that a kernel shut down as JupyterLab does leaves nothing in the temporary folder.
+After the second pass come one check of the kernel's memory (run under a hub's 2 GiB limit where
+the machine allows it, its true peak reported; course issue 40) and one that a kernel shut down as
+JupyterLab does leaves nothing in the temporary folder.
 This file checks that all are collected as described, so neither can silently vanish.
 """
 
