@@ -1,16 +1,17 @@
 """A memory limit for one process, as a hub enforces it: a Linux memory cgroup (course issue 40).
 
-A hub's per-learner limit (systemd or Kubernetes) is a memory cgroup: it counts the memory the
-learner's processes own (their anonymous memory and the file pages they first brought into memory)
-and kills a kernel only when nothing can be reclaimed. A process's resident set (RSS, VmHWM) also
-counts clean file pages it merely maps, such as torch's libraries, which every process on the machine
-shares. How many of those pages one process maps depends on how they entered the page cache: just
-after pip has written a library, a fault maps a whole large folio, and the same notebook's RSS reads
-190-300 MiB higher than once those files have been read back from disk (benchmarks/results.md). The
-cgroup's own peak does not move with that, so the notebook tests read both.
+A hub's per-learner limit (systemd or Kubernetes) is a memory cgroup: it charges the learner's
+processes for their anonymous memory and for the file pages they are first to bring into memory,
+reclaims file pages at the limit, and kills a kernel only when nothing more can be reclaimed. A
+process's resident set (RSS, VmHWM) counts instead every file page it maps, torch's libraries
+included, which all processes on the machine share; and a process maps more of those pages when pip
+has just written the files: the same notebook's RSS read 190-300 MiB higher in a freshly installed
+environment than once its files had been read back from disk (benchmarks/results.md). The charge is
+what decides whether a learner's kernel is killed, so the notebook tests run each kernel under such
+a limit and report both.
 
 Needs write access to the cgroup tree (root in CI's container, cgroup v1, or v2 where the memory
-controller is delegated); elsewhere ``MemoryLimit.create`` returns None with the reason.
+controller is delegated); elsewhere ``MemoryLimit.create`` returns the reason instead.
 """
 
 from __future__ import annotations
@@ -71,7 +72,8 @@ class MemoryLimit:
                     (folder / "memory.move_charge_at_immigrate").write_text("1")
             else:
                 (folder / "memory.max").write_text(str(limit))
-                (folder / "memory.swap.max").write_text("0")
+                with contextlib.suppress(OSError):  # absent without swap accounting
+                    (folder / "memory.swap.max").write_text("0")
         except OSError as exc:
             with contextlib.suppress(OSError):
                 folder.rmdir()

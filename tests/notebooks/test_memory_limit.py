@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import memory_limit
 import pytest
 from memory_limit import MemoryLimit
 
@@ -40,3 +41,9 @@ def test_a_process_over_the_limit_is_killed_and_the_kill_is_counted(limit):
     done = run_in(limit, 512)
     assert done.returncode == -9, "the kernel's OOM killer ends it with SIGKILL, as on a hub"
     assert limit.oom_kills() >= 1 and limit.met_limit()
+
+
+def test_where_no_cgroup_can_be_divided_the_reason_comes_back(monkeypatch):
+    monkeypatch.setattr(memory_limit, "_own_group", lambda: None)
+    reason = MemoryLimit.create(256 * MIB)
+    assert isinstance(reason, str) and "cgroup" in reason
