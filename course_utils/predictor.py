@@ -201,9 +201,10 @@ class Predictor:
     def labels(self) -> list[str]:
         return list(self.info["labels"])
 
-    def predict(self, inputs: Sequence[Any], batch_size: int = 16) -> list[Prediction]:
+    def predict(self, inputs: Sequence[Any], batch_size: int = 8) -> list[Prediction]:
         """One Prediction per input (image paths or upload bytes, or texts), ``batch_size`` at a time:
-        a thousand photos at once would need gigabytes of activations."""
+        a thousand photos at once would need gigabytes of activations (on EfficientNet-Lite0, decoding
+        and encoding 8 photos at a time took about 0.23 GiB, 16 at a time 0.33)."""
         if isinstance(inputs, str | os.PathLike):
             inputs = [inputs]
         inputs = list(inputs)
